@@ -1,0 +1,37 @@
+"""Glue computed numbers and figures into the book's prose (MyST-NB ``glue``), rounded so outputs are stable."""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+from matplotlib.figure import Figure
+from myst_nb import glue
+
+
+def glue_number(name: str, value: float, digits: int = 0) -> float | int:
+    """Glue ``value`` rounded to ``digits`` decimals (an ``int`` when ``digits`` is 0) and return what was glued.
+
+    Rounding before gluing keeps the stored output identical across machines, so nbval can compare it strictly.
+    In prose use ``{glue:text}`name:,.0f``` or similar to format it.
+    """
+    if value != value:
+        raise ValueError(f"cannot glue '{name}': the value is NaN")
+    rounded: float | int = int(round(value)) if digits == 0 else round(float(value), digits)
+    glue(name, rounded, display=False)
+    return rounded
+
+
+def glue_text(name: str, text: str) -> str:
+    """Glue a string (a formatted number with its unit, a date, a name) and return it."""
+    glue(name, str(text), display=False)
+    return str(text)
+
+
+def glue_figure(name: str, figure: Figure) -> Figure:
+    """Glue ``figure`` under ``name`` without showing it in place, then close it.
+
+    Place it in the prose with a ``{glue:figure}`` directive that gives the caption, the ``:alt:`` text and a
+    ``:name:`` for cross-references; the book's checks fail on a figure without alt text.
+    """
+    glue(name, figure, display=False)
+    plt.close(figure)
+    return figure

@@ -1,0 +1,120 @@
+"""Keep the book's execution cache honest about data and code.
+
+jupyter-cache decides whether a notebook must run again from a hash of its code cells alone. A changed CSV, a
+changed schema or a change to this package would therefore leave stale numbers and figures in the book. Before
+every build, :func:`prepare` computes for each notebook a stamp over what its outputs depend on:
+
+- the data files it reads (found statically: every ``load("name")`` call in its code cells, plus the resources
+  those point to through foreign keys), and ``datapackage.json``;
+- the package's source files and figure style, and the pinned ``requirements.txt``.
+
+A notebook whose stamp differs from the one recorded at the previous build loses its cache record and has its
+modification time bumped, so Sphinx reads it again and the build executes it again; other notebooks keep theirs. Notebooks that describe the whole package (they call one of
+:data:`WHOLE_PACKAGE_CALLS`) depend on every data file. Run as ``python -m distillbook.buildcache``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import sys
+from pathlib import Path
+
+import nbformat
+
+from distillbook import data, paths
+
+CACHE_FOLDER = Path("_build") / ".jupyter_cache"
+STAMP_FILE = Path("_build") / ".notebook-stamps.json"
+LOAD_CALL = re.compile(r"\bload\(\s*[\"']([A-Za-z0-9_-]+)[\"']")
+#: Functions whose output depends on every resource of the data package.
+WHOLE_PACKAGE_CALLS = ("validate_all(", "resource_names(", "read_package(", "field_table(")
+
+
+def notebooks(root: Path) -> list[Path]:
+    """Return every notebook the book executes: ``chapters/**/*.ipynb`` and any at the root, sorted."""
+    found = list((root / "chapters").rglob("*.ipynb")) + list(root.glob("*.ipynb"))
+    return sorted(p for p in found if ".ipynb_checkpoints" not in p.parts)
+
+
+def code_of(notebook_path: Path) -> str:
+    """Return the concatenated source of a notebook's code cells."""
+    notebook = nbformat.read(notebook_path, as_version=4)
+    return "\n".join(cell.source for cell in notebook.cells if cell.cell_type == "code")
+
+
+def data_dependencies(notebook_path: Path, root: Path) -> list[str]:
+    """Return the names of the resources a notebook reads, including those reached through foreign keys."""
+    code = code_of(notebook_path)
+    if any(call in code for call in WHOLE_PACKAGE_CALLS):
+        return data.resource_names(root)
+    wanted = set(LOAD_CALL.findall(code))
+    package = data.read_package(root)
+    by_name = {r["name"]: r for r in package["resources"]}
+    pending = list(wanted)
+    while pending:
+        descriptor = by_name.get(pending.pop())
+        if descriptor is None:
+            continue  # an unknown name fails loudly when the notebook runs; nothing to hash here
+        for foreign_key in descriptor.get("schema", {}).get("foreignKeys", []):
+            target = foreign_key["reference"].get("resource")
+            if target and target not in wanted:
+                wanted.add(target)
+                pending.append(target)
+    return sorted(wanted)
+
+
+def _hash_files(digest: hashlib._Hash, files: list[Path], root: Path) -> None:
+    for path in files:
+        digest.update(path.relative_to(root).as_posix().encode())
+        digest.update(path.read_bytes() if path.is_file() else b"<missing>")
+
+
+def stamp(notebook_path: Path, root: Path) -> str:
+    """Return a hex digest of everything besides its own code that a notebook's outputs depend on."""
+    package = data.read_package(root)
+    by_name = {r["name"]: r for r in package["resources"]}
+    data_files = [
+        root / "data" / by_name[name]["path"] for name in data_dependencies(notebook_path, root) if name in by_name
+    ]
+    code_files = sorted((root / "src" / "distillbook").glob("*.py")) + [
+        root / "src" / "distillbook" / "book.mplstyle",
+        root / "requirements.txt",
+        root / "data" / data.PACKAGE_FILE,
+    ]
+    digest = hashlib.sha256()
+    _hash_files(digest, code_files + data_files, root)
+    return digest.hexdigest()
+
+
+def prepare(root: Path | None = None) -> list[Path]:
+    """Drop the cache records of notebooks whose data or code changed; return those notebooks' paths."""
+    root = root or paths.repository_root()
+    stamp_path = root / STAMP_FILE
+    previous = json.loads(stamp_path.read_text()) if stamp_path.is_file() else {}
+    current = {p.relative_to(root).as_posix(): stamp(p, root) for p in notebooks(root)}
+    changed = [root / name for name, value in current.items() if previous.get(name) != value]
+    for notebook_path in changed:
+        # Sphinx re-reads only sources whose modification time changed; without this it would keep the old page.
+        os.utime(notebook_path)
+    cache_path = root / CACHE_FOLDER
+    if cache_path.is_dir() and changed:
+        from jupyter_cache import get_cache
+
+        cache = get_cache(str(cache_path))
+        for notebook_path in changed:
+            try:
+                record = cache.match_cache_file(str(notebook_path))
+            except KeyError:
+                continue
+            cache.remove_cache(record.pk)
+            print(f"buildcache: {notebook_path.relative_to(root)} will run again (its data or code changed)")
+    stamp_path.parent.mkdir(parents=True, exist_ok=True)
+    stamp_path.write_text(json.dumps(current, indent=1, sort_keys=True) + "\n")
+    return changed
+
+
+if __name__ == "__main__":
+    prepare(Path(sys.argv[1]).resolve() if len(sys.argv) > 1 else None)

@@ -1,0 +1,51 @@
+"""The book's single figure theme, its fixed colours, and figure gluing with caption and alt text."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib as mpl
+import matplotlib.pyplot as plt
+
+STYLE_FILE = Path(__file__).with_name("book.mplstyle")
+
+#: Okabe & Ito (2008) colour-blind-safe palette, by name.
+PALETTE = {
+    "blue": "#0072B2",
+    "orange": "#E69F00",
+    "bluish_green": "#009E73",
+    "vermillion": "#D55E00",
+    "reddish_purple": "#CC79A7",
+    "sky_blue": "#56B4E9",
+    "yellow": "#F0E442",
+    "black": "#000000",
+    "grey": "#999999",
+}
+
+#: One colour per company, model family and actor, the same in every chapter.
+ACTOR_COLOURS = {
+    "DeepSeek": PALETTE["blue"],
+    "OpenAI": PALETTE["black"],
+    "Anthropic": PALETTE["vermillion"],
+    "Moonshot AI": PALETTE["reddish_purple"],
+    "MiniMax": PALETTE["orange"],
+    "Congress": PALETTE["bluish_green"],
+    "Executive": PALETTE["sky_blue"],
+    "researchers": PALETTE["grey"],
+}
+
+
+def apply() -> None:
+    """Set the book's matplotlib theme (from ``book.mplstyle``); call once at the top of each chapter."""
+    mpl.rcdefaults()
+    plt.style.use(STYLE_FILE)
+    # PNG metadata would otherwise carry nothing variable, but pin it so figures are byte-identical across builds.
+    mpl.rcParams["svg.hashsalt"] = "copying-the-teacher"
+
+
+def colour(actor: str) -> str:
+    """Return the fixed hex colour of a company or actor; raise KeyError naming the known ones otherwise."""
+    try:
+        return ACTOR_COLOURS[actor]
+    except KeyError:
+        raise KeyError(f"no fixed colour for '{actor}'; known: {sorted(ACTOR_COLOURS)}") from None

@@ -1,0 +1,98 @@
+"""A data change re-executes exactly the notebooks that read it, and the rebuilt page shows the new value."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from distillbook import buildcache
+from distillbook.paths import repository_root
+
+ROOT = repository_root()
+
+
+def _notebook(path: Path, code: str, markdown: str = "# A page") -> None:
+    notebook = nbformat.v4.new_notebook()
+    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    notebook.cells = [nbformat.v4.new_markdown_cell(markdown), nbformat.v4.new_code_cell(code)]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(notebook, path)
+
+
+@pytest.fixture
+def small_book(book_copy: Path) -> Path:
+    """A two-chapter book on a copy of the data: one chapter reads `sources`, the other reads nothing."""
+    code = textwrap.dedent(
+        """
+        from distillbook import book, data
+        sources = data.load("sources")
+        book.glue_text("first_title", sources.loc[0, "title"])
+        """
+    )
+    _notebook(book_copy / "chapters" / "01_reads.ipynb", code, "# Reads\n\nTitle: {glue:text}`first_title`")
+    _notebook(book_copy / "chapters" / "02_pure.ipynb", "print(6 * 7)", "# Pure")
+    (book_copy / "intro.md").write_text("# Small book\n")
+    (book_copy / "_toc.yml").write_text(
+        "format: jb-book\nroot: intro\nchapters:\n- file: chapters/01_reads\n- file: chapters/02_pure\n"
+    )
+    (book_copy / "_config.yml").write_text(
+        "title: Small\nonly_build_toc_files: true\nexecute:\n  execute_notebooks: cache\n"
+        "  cache: _build/.jupyter_cache\n  allow_errors: false\n"
+    )
+    return book_copy
+
+
+def test_dependencies_are_found_statically(small_book):
+    reads = small_book / "chapters" / "01_reads.ipynb"
+    pure = small_book / "chapters" / "02_pure.ipynb"
+    assert buildcache.data_dependencies(reads, small_book) == ["sources"]
+    assert buildcache.data_dependencies(pure, small_book) == []
+
+
+def test_a_data_change_changes_only_the_readers_stamp(small_book):
+    first = buildcache.prepare(small_book)
+    assert len(first) == 2, "with no record every notebook counts as changed"
+    assert buildcache.prepare(small_book) == []
+    sources = small_book / "data" / "sources.csv"
+    sources.write_text(sources.read_text().replace("memo to Congress", "memo to the Senate"))
+    assert [p.name for p in buildcache.prepare(small_book)] == ["01_reads.ipynb"]
+
+
+def _build(book_root: Path) -> str:
+    environment = dict(os.environ, DISTILLBOOK_ROOT=str(book_root))
+    jupyter_book = Path(sys.executable).with_name("jupyter-book")
+    result = subprocess.run(
+        [str(jupyter_book), "build", str(book_root), "--quiet"],
+        capture_output=True,
+        text=True,
+        env=environment,
+        cwd=book_root,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    return (book_root / "_build" / "html" / "chapters" / "01_reads.html").read_text()
+
+
+def test_rebuild_after_a_data_change_shows_the_new_value(small_book, monkeypatch):
+    monkeypatch.setenv("DISTILLBOOK_ROOT", str(small_book))
+    buildcache.prepare(small_book)
+    assert "memo to Congress" in _build(small_book)
+    sources = small_book / "data" / "sources.csv"
+    sources.write_text(sources.read_text().replace("memo to Congress", "memo to the Senate"))
+    # Without buildcache, jupyter-cache would serve the stale page: that is the bug this guards against.
+    assert "memo to Congress" in _build(small_book)
+    changed = buildcache.prepare(small_book)
+    assert [p.name for p in changed] == ["01_reads.ipynb"]
+    page = _build(small_book)
+    assert "memo to the Senate" in page and "memo to Congress" not in page
+    stamps = json.loads((small_book / buildcache.STAMP_FILE).read_text())
+    assert set(stamps) == {"chapters/01_reads.ipynb", "chapters/02_pure.ipynb"}
+    shutil.rmtree(small_book / "_build")

@@ -1,0 +1,96 @@
+"""Guards: the table of contents and the notebooks agree, and every notebook is committed executed.
+
+nbval compares stored outputs with a fresh run; these checks make sure there is something real to compare.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import nbformat
+import pytest
+import yaml
+
+from distillbook.buildcache import WHOLE_PACKAGE_CALLS, notebooks
+from distillbook.paths import repository_root
+
+ROOT = repository_root()
+NOTEBOOKS = notebooks(ROOT)
+
+
+def _toc_files() -> list[str]:
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    files = [toc["root"]]
+
+    def walk(entries):
+        for entry in entries or []:
+            if "file" in entry:
+                files.append(entry["file"])
+            walk(entry.get("sections"))
+
+    for part in toc.get("parts", []):
+        walk(part.get("chapters"))
+    walk(toc.get("chapters"))
+    return files
+
+
+def _resolve(entry: str) -> Path | None:
+    for suffix in ("", ".ipynb", ".md"):
+        candidate = ROOT / f"{entry}{suffix}"
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def test_every_toc_entry_exists():
+    missing = [entry for entry in _toc_files() if _resolve(entry) is None]
+    assert not missing, f"_toc.yml lists files that do not exist: {missing}"
+
+
+def test_every_notebook_is_in_the_toc():
+    listed = {_resolve(entry) for entry in _toc_files()}
+    absent = [str(p.relative_to(ROOT)) for p in NOTEBOOKS if p not in listed]
+    assert not absent, f"notebooks missing from _toc.yml: {absent}"
+
+
+def test_toc_is_numbered_in_file_name_order():
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    chapters = [e["file"] for part in toc["parts"] for e in part["chapters"] if "appendix" not in e["file"]]
+    assert chapters == sorted(chapters)
+    assert all(part.get("numbered") for part in toc["parts"] if part.get("caption") == "Chapters")
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_is_committed_executed(path: Path):
+    notebook = nbformat.read(path, as_version=4)
+    assert notebook.metadata.get("kernelspec", {}).get("name") == "python3"
+    code = [cell for cell in notebook.cells if cell.cell_type == "code"]
+    counts = [cell.execution_count for cell in code]
+    assert counts == list(range(1, len(code) + 1)), f"{path.name}: run it top to bottom in a fresh kernel"
+    errors = [o for cell in code for o in cell.outputs if o.output_type == "error"]
+    assert not errors, f"{path.name} has stored error outputs"
+    assert any(cell.outputs for cell in code), f"{path.name} has no outputs for nbval to compare"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_loads_data_by_literal_name(path: Path):
+    """buildcache finds each notebook's data by reading `load("name")` calls, so names must be literal."""
+    for cell in nbformat.read(path, as_version=4).cells:
+        if cell.cell_type != "code":
+            continue
+        source = "\n".join(line for line in cell.source.splitlines() if not line.lstrip().startswith(("%", "!")))
+        for node in ast.walk(ast.parse(source)):
+            if isinstance(node, ast.Call) and getattr(node.func, "attr", getattr(node.func, "id", "")) == "load":
+                assert node.args and isinstance(node.args[0], ast.Constant), f"{path.name}: load() needs a literal"
+        assert "../data" not in cell.source, f"{path.name}: load data through distillbook.data, not by path"
+
+
+def test_package_code_never_loads_data_itself():
+    """Functions take data and return data; only notebooks load, so their dependencies are visible."""
+    for path in (ROOT / "src" / "distillbook").glob("*.py"):
+        if path.name in {"data.py", "buildcache.py"}:
+            continue
+        text = path.read_text()
+        assert "data.load(" not in text, f"{path.name} loads data; pass the DataFrame in instead"
+        assert not any(call in text for call in WHOLE_PACKAGE_CALLS if call != "field_table("), path.name

@@ -1,0 +1,45 @@
+"""The package finds the book from anywhere, and the figure theme is the committed one."""
+
+from __future__ import annotations
+
+import matplotlib as mpl
+import matplotlib.pyplot as plt
+import pytest
+
+from distillbook import book, paths, style
+
+
+def test_root_is_found_from_the_package_and_can_be_overridden(monkeypatch, tmp_path):
+    monkeypatch.delenv(paths.ROOT_ENVIRONMENT_VARIABLE, raising=False)
+    assert (paths.repository_root() / "_toc.yml").is_file()
+    assert paths.data_dir() == paths.repository_root() / "data"
+    monkeypatch.setenv(paths.ROOT_ENVIRONMENT_VARIABLE, str(tmp_path))
+    assert paths.repository_root() == tmp_path.resolve()
+
+
+def test_apply_sets_the_colour_blind_safe_cycle():
+    style.apply()
+    cycle = [c.upper() for c in mpl.rcParams["axes.prop_cycle"].by_key()["color"]]
+    assert cycle[:3] == ["#0072B2", "#E69F00", "#009E73"]
+    assert mpl.rcParams["axes.spines.top"] is False
+
+
+def test_every_actor_has_a_distinct_palette_colour():
+    colours = list(style.ACTOR_COLOURS.values())
+    assert len(set(colours)) == len(colours)
+    assert set(colours) <= set(style.PALETTE.values())
+    with pytest.raises(KeyError, match="known"):
+        style.colour("Nobody")
+
+
+def test_glue_number_rounds_and_refuses_nan():
+    assert book.glue_number("x", 2.345, digits=1) == 2.3
+    assert book.glue_number("y", 9.6) == 10 and isinstance(book.glue_number("y", 9.6), int)
+    with pytest.raises(ValueError, match="NaN"):
+        book.glue_number("z", float("nan"))
+
+
+def test_glue_figure_closes_the_figure():
+    figure = plt.figure()
+    book.glue_figure("fig", figure)
+    assert not plt.fignum_exists(figure.number)
