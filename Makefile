@@ -13,21 +13,12 @@ export OPENBLAS_NUM_THREADS := 1
 export MKL_NUM_THREADS := 1
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: book test lab lint clean freeze env
+.PHONY: book test lab lint clean distclean freeze env bib
 
 env: $(STAMP)
 
-$(STAMP): requirements.txt pyproject.toml
-	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), f"Python 3.11 is needed, found {sys.version.split()[0]}"'
-	rm -rf $(VENV)
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet pip==26.3
-	$(BIN)/python -m pip install --quiet -r requirements.txt
-	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
-	$(BIN)/python -m pip check
-	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (distillbook)" >/dev/null
-	$(BIN)/python -c 'import matplotlib.pyplot'  # builds the font cache now, not inside a notebook
-	touch $(STAMP)
+$(STAMP): requirements.txt pyproject.toml tools/environment.py
+	$(PYTHON) tools/environment.py
 
 book: $(STAMP)
 	$(BIN)/python -m distillbook.buildcache
@@ -36,6 +27,9 @@ book: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest --nbval
+
+bib: $(STAMP)
+	$(BIN)/python -m distillbook.bibliography
 
 lab: $(STAMP)
 	$(BIN)/jupyter lab --notebook-dir=chapters

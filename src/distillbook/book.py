@@ -7,26 +7,35 @@ from matplotlib.figure import Figure
 from myst_nb import glue
 
 
+def rounded(value: float, digits: int = 0) -> float | int:
+    """Return ``value`` rounded to ``digits`` decimals, as an ``int`` when ``digits`` is 0; refuse NaN."""
+    if value != value:
+        raise ValueError("cannot round NaN: a glued number must be a number")
+    return int(round(value)) if digits == 0 else round(float(value), digits)
+
+
 def glue_number(name: str, value: float, digits: int = 0) -> float | int:
-    """Glue ``value`` rounded to ``digits`` decimals (an ``int`` when ``digits`` is 0) and return what was glued.
+    """Glue ``value`` rounded to ``digits`` decimals (an ``int`` when ``digits`` is 0); return what was glued.
 
     Rounding before gluing keeps the stored output identical across machines, so nbval can compare it strictly.
-    In prose use ``{glue:text}`name:,.0f``` or similar to format it.
+    In prose use ``{glue:text}`name:,.0f``` or similar to format it. End a cell with something other than this
+    call, or its return value is shown as the cell's output.
     """
-    if value != value:
-        raise ValueError(f"cannot glue '{name}': the value is NaN")
-    rounded: float | int = int(round(value)) if digits == 0 else round(float(value), digits)
-    glue(name, rounded, display=False)
-    return rounded
+    try:
+        value_glued = rounded(value, digits)
+    except ValueError:
+        raise ValueError(f"cannot glue '{name}': the value is NaN") from None
+    glue(name, value_glued, display=False)
+    return value_glued
 
 
 def glue_text(name: str, text: str) -> str:
-    """Glue a string (a formatted number with its unit, a date, a name) and return it."""
+    """Glue a string (a formatted number with its unit, a date, a name) without displaying it; return it."""
     glue(name, str(text), display=False)
     return str(text)
 
 
-def glue_figure(name: str, figure: Figure) -> Figure:
+def glue_figure(name: str, figure: Figure) -> None:
     """Glue ``figure`` under ``name`` without showing it in place, then close it.
 
     Place it in the prose with a ``{glue:figure}`` directive that gives the caption, the ``:alt:`` text and a
@@ -34,4 +43,3 @@ def glue_figure(name: str, figure: Figure) -> Figure:
     """
     glue(name, figure, display=False)
     plt.close(figure)
-    return figure

@@ -365,7 +365,8 @@ def validate_all(root: Path | None = None) -> dict[str, int]:
         try:
             counts[name] = len(load(name, root))
         except DataError as error:
-            problems += error.problems
+            # A broken file referenced by foreign keys is reported once, not once per table that cites it.
+            problems += [p for p in error.problems if p not in problems]
     if problems:
         raise DataError(problems)
     return counts

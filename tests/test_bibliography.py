@@ -1,0 +1,49 @@
+"""references.bib is generated from sources.csv and must not drift from it; every cited key exists."""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+
+from distillbook import bibliography, data
+from distillbook.paths import repository_root
+
+ROOT = repository_root()
+
+
+def test_committed_bibliography_matches_the_sources():
+    expected = bibliography.bibtex(data.load("sources"))
+    committed = (ROOT / "references.bib").read_text(encoding="utf-8")
+    assert committed == expected, "references.bib is stale: run `make bib` and commit it"
+
+
+def test_author_field():
+    assert bibliography.bibtex_author("Hinton, G.; Vinyals, O.; Dean, J.") == "Hinton, G. and Vinyals, O. and Dean, J."
+    assert bibliography.bibtex_author("U.S. Congress (GPO)") == "{U.S. Congress (GPO)}"
+    assert bibliography.bibtex_author("Akin Gump Strauss Hauer & Feld") == "{Akin Gump Strauss Hauer \\& Feld}"
+
+
+def test_entry_without_date_or_url():
+    row = pd.Series(
+        {
+            "source_id": "x",
+            "title": "A 100% title",
+            "author": "Someone",
+            "published_date": pd.NaT,
+            "url": pd.NA,
+            "kind": "news",
+            "accessed_date": pd.Timestamp("2026-11-29"),
+        }
+    )
+    text = bibliography.entry(row)
+    assert "year = {n.d.}" in text and "url = " not in text and "A 100\\% title" in text
+
+
+def test_every_cited_key_exists():
+    keys = set(data.load("sources")["source_id"])
+    cited = set()
+    for path in list((ROOT / "chapters").glob("*.ipynb")) + [ROOT / "intro.md"]:
+        for match in re.finditer(r"\{cite(?::[a-z]+)?\}`([^`]+)`", path.read_text(encoding="utf-8")):
+            cited.update(key.strip() for key in match.group(1).split(","))
+    assert cited <= keys, f"cited but not in data/sources.csv: {sorted(cited - keys)}"
