@@ -31,6 +31,8 @@ STAMP_FILE = Path("_build") / ".notebook-stamps.json"
 LOAD_CALL = re.compile(r"\bload\(\s*[\"']([A-Za-z0-9_-]+)[\"']")
 #: Functions whose output depends on every resource of the data package.
 WHOLE_PACKAGE_CALLS = ("validate_all(", "resource_names(", "read_package(", "field_table(")
+#: Functions whose output depends on the other notebooks' code (the appendix lists which chapter reads which file).
+WHOLE_BOOK_CALLS = ("readers(",)
 
 
 def notebooks(root: Path) -> list[Path]:
@@ -86,6 +88,10 @@ def stamp(notebook_path: Path, root: Path) -> str:
     ]
     digest = hashlib.sha256()
     _hash_files(digest, code_files + data_files, root)
+    if any(call in code_of(notebook_path) for call in WHOLE_BOOK_CALLS):
+        for other in notebooks(root):
+            if other != notebook_path:
+                digest.update(other.relative_to(root).as_posix().encode() + code_of(other).encode())
     return digest.hexdigest()
 
 

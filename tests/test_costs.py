@@ -1,0 +1,242 @@
+"""Cost arithmetic: hand-checked cases, seeded determinism, and clear errors for bad input."""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import pytest
+
+from distillbook import costs
+
+PRICES = pd.DataFrame(
+    {
+        "provider": ["Anthropic", "Anthropic"],
+        "model": ["cheap", "dear"],
+        "effective_date": pd.to_datetime(["2026-02-01", "2026-02-01"]),
+        costs.INPUT_MISS: [1.0, 5.0],
+        costs.INPUT_HIT: [0.1, 0.5],
+        costs.OUTPUT: [5.0, 25.0],
+    }
+)
+FIXED = {  # every range collapsed to one value: the Monte Carlo becomes plain arithmetic
+    "input_tokens_per_exchange": costs.Range(2_000, 2_000),
+    "output_tokens_per_exchange": costs.Range(1_000, 1_000),
+    "cache_hit_share": costs.Range(0.5, 0.5),
+}
+RANGES = {
+    "input_tokens_per_exchange": costs.Range(1_000, 20_000, log=True),
+    "output_tokens_per_exchange": costs.Range(400, 8_000, log=True),
+    "cache_hit_share": costs.Range(0.0, 0.9),
+}
+CAMPAIGNS = pd.DataFrame({"company": ["A", "B"], "exchanges": [1_000.0, 3_000.0]})
+
+
+# --- hand-checked arithmetic ----------------------------------------------------------------------------------
+
+
+def test_gpu_cost_matches_the_v3_report_by_hand():
+    # DeepSeek-V3 Table 1: 2,788K GPU-hours at $2 = $5.576M; pre-training 2,664K = $5.328M.
+    assert costs.gpu_cost_usd(2_788_000, 2.0) == 5_576_000
+    assert costs.gpu_cost_usd(2_664_000, 2.0) == 5_328_000
+    np.testing.assert_allclose(costs.gpu_cost_usd([101_000, 41_000], 2.0), [202_000, 82_000])
+
+
+def test_gpu_price_band_by_hand():
+    assert costs.gpu_price_band(147_000, 1.0, 4.0) == (147_000.0, 588_000.0)
+
+
+def test_rebuild_training_costs_flags_an_inconsistent_row():
+    table = pd.DataFrame(
+        {
+            "model": ["M", "M", "GPT"],
+            "phase": ["a", "b", "c"],
+            "gpu_hours": pd.array([1_000, 500, None], dtype="Int64"),
+            "rental_usd_per_gpu_hour": [2.0, 2.0, np.nan],
+            "stated_cost_usd": [2_000.0, 900.0, 1e8],
+        }
+    )
+    rebuilt = costs.rebuild_training_costs(table)
+    assert list(rebuilt["phase"]) == ["a", "b"]  # the row without GPU-hours is left out
+    assert list(rebuilt["difference_usd"]) == [0.0, 100.0]
+
+
+def test_request_cost_by_hand():
+    # R1 at launch: 1,000 input x $0.55/M + 4,000 output x $2.19/M = $0.00055 + $0.00876 = $0.00931
+    assert costs.request_cost_usd(1_000, 4_000, 0.55, 2.19) == pytest.approx(0.00931)
+    # half the input cached at $0.14/M: 500 x 0.55 + 500 x 0.14 + 4,000 x 2.19 = 9,105 / 1e6
+    assert costs.request_cost_usd(1_000, 4_000, 0.55, 2.19, 0.5, 0.14) == pytest.approx(0.009105)
+
+
+def test_request_costs_sorts_cheapest_first():
+    table = costs.request_costs(PRICES.iloc[::-1], 1_000_000, 0)
+    assert list(table["model"]) == ["cheap", "dear"]
+    assert list(table["request_cost_usd"]) == [1.0, 5.0]
+
+
+def test_price_comparison_reproduces_27_times_and_96_percent():
+    prices = pd.DataFrame(
+        {
+            "model": ["o1", "R1"],
+            costs.INPUT_MISS: [15.0, 0.55],
+            costs.INPUT_HIT: [7.5, 0.14],
+            costs.OUTPUT: [60.0, 2.19],
+        }
+    )
+    table = costs.price_comparison(prices, "o1", "R1").set_index("price")
+    assert table.loc["input (cache miss)", "ratio"] == pytest.approx(15 / 0.55)  # 27.27
+    assert table.loc["output", "ratio"] == pytest.approx(60 / 2.19)  # 27.40
+    assert table.loc["output", "reduction_percent"] == pytest.approx(96.35)
+
+
+def test_campaign_with_fixed_assumptions_is_plain_arithmetic():
+    one_model = PRICES[PRICES["model"] == "cheap"]
+    draws = costs.simulate_campaign_costs(CAMPAIGNS, one_model, FIXED, n_draws=5, seed=1)
+    # per exchange: 2,000 x (0.5 x 1.0 + 0.5 x 0.1) / 1e6 + 1,000 x 5.0 / 1e6 = 0.0011 + 0.005 = 0.0061
+    np.testing.assert_allclose(draws["A"], 6.1)
+    np.testing.assert_allclose(draws["B"], 18.3)
+    np.testing.assert_allclose(draws["total_usd"], 24.4)
+
+
+def test_summary_of_known_draws():
+    draws = pd.DataFrame({"x": np.arange(101.0)})
+    row = costs.summarise_draws(draws, interval=0.90).iloc[0]
+    assert [row["median_usd"], row["low_usd"], row["high_usd"]] == pytest.approx([50.0, 5.0, 95.0])
+
+
+def test_tornado_by_hand():
+    table = costs.tornado(1_000, PRICES, "cheap", FIXED).set_index("assumption")
+    # central case: 1,000 x 0.0061 = $6.10; the dear model is five times every price: $30.50
+    assert table.loc["model queried", "low_usd"] == pytest.approx(6.1)
+    assert table.loc["model queried", "high_usd"] == pytest.approx(30.5)
+    assert table.loc["cache_hit_share", "swing_usd"] == pytest.approx(0.0)  # a collapsed range swings nothing
+    assert table.index[0] == "model queried"
+
+
+def test_range_central_values():
+    assert costs.Range(1_000, 100_000, log=True).central == pytest.approx(10_000)
+    assert costs.Range(0.0, 0.9).central == pytest.approx(0.45)
+
+
+def test_compare_figure():
+    assert costs.compare_figure(2029, 2029, "exactly") == "matches"
+    assert costs.compare_figure(79, 79.2, "approximately") == "close (rounded)"
+    assert costs.compare_figure(1800, 2061, "approximately") == "differs by -13%"
+    assert costs.compare_figure(100e6, 100e6, "at least") == "matches"
+    assert costs.compare_figure(5.3e6, 5.576e6, "approximately") == "differs by -5%"
+
+
+def test_usd_text():
+    assert costs.usd_text(5_576_000, significant=4) == "$5.576M"
+    assert costs.usd_text(294_000) == "$294K"
+    assert costs.usd_text(2.0) == "$2"
+    assert costs.usd_text(0.00931) == "$0.0093"
+
+
+# --- seeded determinism ---------------------------------------------------------------------------------------
+
+
+def test_same_seed_same_draws_other_seed_other_draws():
+    first = costs.simulate_campaign_costs(CAMPAIGNS, PRICES, RANGES, n_draws=2_000, seed=7)
+    again = costs.simulate_campaign_costs(CAMPAIGNS, PRICES, RANGES, n_draws=2_000, seed=7)
+    other = costs.simulate_campaign_costs(CAMPAIGNS, PRICES, RANGES, n_draws=2_000, seed=8)
+    pd.testing.assert_frame_equal(first, again)
+    assert not first.equals(other)
+
+
+def test_draws_stay_inside_the_hand_computed_bounds():
+    draws = costs.simulate_campaign_costs(CAMPAIGNS, PRICES, RANGES, n_draws=5_000, seed=3)
+    per_exchange = draws["A"] / 1_000
+    lowest = (1_000 * 0.1 * 0.9 + 1_000 * 1.0 * 0.1 + 400 * 5.0) / 1e6  # cheapest model, all ranges low
+    highest = (20_000 * 5.0 + 8_000 * 25.0) / 1e6  # dearest model, no cache, all tokens high
+    assert per_exchange.min() >= lowest * 0.999
+    assert per_exchange.max() <= highest * 1.001
+
+
+# --- clear errors ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "name"),
+    [
+        ({"gpu_hours": -1, "usd_per_gpu_hour": 2}, "gpu_hours"),
+        ({"gpu_hours": 10, "usd_per_gpu_hour": None}, "usd_per_gpu_hour"),
+        ({"gpu_hours": float("nan"), "usd_per_gpu_hour": 2}, "gpu_hours"),
+        ({"gpu_hours": "many", "usd_per_gpu_hour": 2}, "gpu_hours"),
+    ],
+)
+def test_gpu_cost_rejects_bad_input_naming_the_argument(kwargs, name):
+    with pytest.raises(ValueError, match=name):
+        costs.gpu_cost_usd(**kwargs)
+
+
+@pytest.mark.parametrize(
+    ("args", "name"),
+    [
+        ((-5, 10, 1.0, 2.0), "input_tokens"),
+        ((5, -10, 1.0, 2.0), "output_tokens"),
+        ((5, 10, -1.0, 2.0), "input_usd_per_million_tokens"),
+        ((5, 10, 1.0, None), "output_usd_per_million_tokens"),
+        ((5, 10, 1.0, 2.0, 1.5, 0.1), "cache_hit_share"),
+        ((5, 10, 1.0, 2.0, 0.5, None), "cache_hit_usd_per_million_tokens"),
+    ],
+)
+def test_request_cost_rejects_bad_input_naming_the_argument(args, name):
+    with pytest.raises(ValueError, match=name):
+        costs.request_cost_usd(*args)
+
+
+def test_band_rejects_reversed_prices():
+    with pytest.raises(ValueError, match="usd_per_gpu_hour_low"):
+        costs.gpu_price_band(100, 4.0, 1.0)
+
+
+def test_range_rejects_bad_bounds():
+    with pytest.raises(ValueError, match="low"):
+        costs.Range(-1, 5)
+    with pytest.raises(ValueError, match="must not exceed"):
+        costs.Range(5, 1)
+    with pytest.raises(ValueError, match="log-uniform"):
+        costs.Range(0, 5, log=True)
+
+
+def test_simulation_rejects_missing_assumptions_and_negative_exchanges():
+    partial = {key: RANGES[key] for key in ("input_tokens_per_exchange", "cache_hit_share")}
+    with pytest.raises(ValueError, match="output_tokens_per_exchange"):
+        costs.simulate_campaign_costs(CAMPAIGNS, PRICES, partial)
+    bad = CAMPAIGNS.assign(exchanges=[1_000.0, -1.0])
+    with pytest.raises(ValueError, match="exchanges"):
+        costs.simulate_campaign_costs(bad, PRICES, RANGES)
+    with pytest.raises(ValueError, match="n_draws"):
+        costs.simulate_campaign_costs(CAMPAIGNS, PRICES, RANGES, n_draws=0)
+    with pytest.raises(ValueError, match=costs.OUTPUT):
+        costs.simulate_campaign_costs(CAMPAIGNS, PRICES.assign(**{costs.OUTPUT: [np.nan, 1.0]}), RANGES)
+
+
+def test_price_comparison_and_tornado_name_the_unknown_model():
+    with pytest.raises(ValueError, match="'nope'"):
+        costs.price_comparison(PRICES, "nope", "cheap")
+    with pytest.raises(ValueError, match="central_model"):
+        costs.tornado(1_000, PRICES, "nope", RANGES)
+
+
+def test_compare_figure_rejects_unknown_bound():
+    with pytest.raises(ValueError, match="bound"):
+        costs.compare_figure(1, 2, "roughly")
+
+
+# --- plots return their axes ----------------------------------------------------------------------------------
+
+
+def test_plots_return_their_axes():
+    fig, ax = plt.subplots()
+    bars = pd.DataFrame(
+        {"label": ["a", "b"], "cost_usd": [10.0, 1e6], "colour": ["#000000", "#0072B2"], "low_usd": [np.nan, 5e5]}
+    ).assign(high_usd=[np.nan, 2e6])
+    assert costs.plot_cost_bars(bars, ax) is ax
+    assert ax.get_xscale() == "log"
+    table = costs.tornado(1_000, PRICES, "cheap", RANGES)
+    fig2, ax2 = plt.subplots()
+    assert costs.plot_tornado(table, 10.0, ax2, "#D55E00") is ax2
+    plt.close(fig)
+    plt.close(fig2)
