@@ -38,6 +38,8 @@ def test_entry_without_date_or_url():
     )
     text = bibliography.entry(row)
     assert "year = {n.d.}" in text and "url = " not in text and "A 100\\% title" in text
+    row["url"] = "https://arxiv.org/abs/2412.19437"
+    assert "year = {2024}" in bibliography.entry(row)
 
 
 def test_every_cited_key_exists():

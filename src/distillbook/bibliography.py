@@ -17,6 +17,7 @@ HEADER = (
     "% Keys are the source_id values that data rows and chapters cite.\n"
 )
 KIND_NOTE = {"primary": "Primary source", "secondary": "Secondary source", "news": "News report"}
+ARXIV_ID = re.compile(r"arxiv\.org/abs/(\d\d)(\d\d)\.\d{4,5}")
 PERSON = re.compile(r"^[^,;()]+, [A-Z][^;()]*$")
 
 
@@ -49,6 +50,9 @@ def entry(source: pd.Series) -> str:
         published = pd.Timestamp(source["published_date"])
         fields["year"] = str(published.year)
         fields["date"] = published.strftime("%Y-%m-%d")
+    elif (arxiv := ARXIV_ID.search(str(source["url"]) if pd.notna(source["url"]) else "")) is not None:
+        # An arXiv identifier starts with the year and month of first submission (YYMM), so the year is known.
+        fields["year"] = "20" + arxiv.group(1)
     else:
         fields["year"] = "n.d."
     if pd.notna(source["url"]) and source["url"]:

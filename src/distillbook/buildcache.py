@@ -19,7 +19,6 @@ import hashlib
 import json
 import os
 import re
-import sys
 from pathlib import Path
 
 import nbformat
@@ -33,6 +32,8 @@ LOAD_CALL = re.compile(r"\bload\(\s*[\"']([A-Za-z0-9_-]+)[\"']")
 WHOLE_PACKAGE_CALLS = ("validate_all(", "resource_names(", "read_package(", "field_table(")
 #: Functions whose output depends on the other notebooks' code (the appendix lists which chapter reads which file).
 WHOLE_BOOK_CALLS = ("readers(",)
+#: Functions whose output depends on the other notebooks' stored outputs (the front page repeats their numbers).
+OUTPUT_READING_CALLS = ("glued_values(", "headline(")
 
 
 def notebooks(root: Path) -> list[Path]:
@@ -81,17 +82,21 @@ def stamp(notebook_path: Path, root: Path) -> str:
     data_files = [
         root / "data" / by_name[name]["path"] for name in data_dependencies(notebook_path, root) if name in by_name
     ]
-    code_files = sorted((root / "src" / "distillbook").glob("*.py")) + [
+    code_files = [
+        *sorted((root / "src" / "distillbook").glob("*.py")),
         root / "src" / "distillbook" / "book.mplstyle",
         root / "requirements.txt",
         root / "data" / data.PACKAGE_FILE,
     ]
     digest = hashlib.sha256()
     _hash_files(digest, code_files + data_files, root)
-    if any(call in code_of(notebook_path) for call in WHOLE_BOOK_CALLS):
+    code = code_of(notebook_path)
+    if any(call in code for call in WHOLE_BOOK_CALLS + OUTPUT_READING_CALLS):
         for other in notebooks(root):
             if other != notebook_path:
-                digest.update(other.relative_to(root).as_posix().encode() + code_of(other).encode())
+                whole = any(call in code for call in OUTPUT_READING_CALLS)
+                content = other.read_bytes() if whole else code_of(other).encode()
+                digest.update(other.relative_to(root).as_posix().encode() + content)
     return digest.hexdigest()
 
 
@@ -122,5 +127,73 @@ def prepare(root: Path | None = None) -> list[Path]:
     return changed
 
 
+def _execute_one(notebook_path: str, timeout_seconds: int) -> tuple[str, str | None, float, str | None]:
+    """Execute one notebook as MyST-NB would (in its own folder, errors not allowed); return it as JSON text."""
+    from jupyter_cache.executors.utils import single_nb_execution
+
+    notebook = nbformat.read(notebook_path, as_version=4)
+    result = single_nb_execution(
+        notebook, cwd=str(Path(notebook_path).parent), timeout=timeout_seconds, allow_errors=False
+    )
+    if result.err is not None:
+        return notebook_path, None, result.time, type(result.err).__name__
+    return notebook_path, nbformat.writes(notebook), result.time, None
+
+
+def execute_missing(root: Path | None = None, workers: int = 2, timeout_seconds: int = 300) -> dict[str, float]:
+    """Execute, ``workers`` at a time, every notebook the cache has no record for, and cache the results.
+
+    MyST-NB executes notebooks one after another inside Sphinx; running independent notebooks side by side first
+    lets the build use both cores, and the build then finds them in the cache. A notebook that fails here is not
+    cached, so the build executes it again and reports the error with its cell. Returns {notebook: seconds}.
+    """
+    from concurrent.futures import ProcessPoolExecutor
+
+    from jupyter_cache import get_cache
+    from jupyter_cache.base import CacheBundleIn
+
+    root = root or paths.repository_root()
+    cache = get_cache(str(root / CACHE_FOLDER))
+    missing = []
+    for notebook_path in notebooks(root):
+        try:
+            cache.match_cache_file(str(notebook_path))
+        except KeyError:
+            missing.append(str(notebook_path))
+    timings: dict[str, float] = {}
+    if not missing:
+        return timings
+    # The heaviest notebooks first, so the two workers finish close together.
+    missing.sort(key=lambda p: -Path(p).stat().st_size)
+    with ProcessPoolExecutor(max_workers=max(1, workers)) as pool:
+        futures = [pool.submit(_execute_one, path, timeout_seconds) for path in missing]
+        for future in futures:
+            path, text, seconds, error = future.result()
+            name = Path(path).relative_to(root).as_posix()
+            if error is not None:
+                print(f"buildcache: {name} failed ({error}); the build will run it again and report the cell")
+                continue
+            bundle = CacheBundleIn(nbformat.reads(text, as_version=4), path, data={"execution_seconds": seconds})
+            cache.cache_notebook_bundle(bundle, check_validity=False, overwrite=True)
+            timings[name] = seconds
+            print(f"buildcache: executed {name} in {seconds:.1f} s")
+    return timings
+
+
 if __name__ == "__main__":
-    prepare(Path(sys.argv[1]).resolve() if len(sys.argv) > 1 else None)
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("root", nargs="?", type=Path, default=None)
+    parser.add_argument(
+        "--execute",
+        type=int,
+        default=0,
+        metavar="WORKERS",
+        help="also execute uncached notebooks, WORKERS at a time, before the build",
+    )
+    arguments = parser.parse_args()
+    book_root = arguments.root.resolve() if arguments.root else None
+    prepare(book_root)
+    if arguments.execute:
+        execute_missing(book_root, workers=arguments.execute)
