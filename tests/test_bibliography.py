@@ -45,7 +45,7 @@ def test_entry_without_date_or_url():
 def test_every_cited_key_exists():
     keys = set(data.load("sources")["source_id"])
     cited = set()
-    for path in list((ROOT / "chapters").glob("*.ipynb")) + [ROOT / "intro.md"]:
+    for path in [*(ROOT / "chapters").glob("*.ipynb"), *ROOT.glob("intro.*")]:
         for match in re.finditer(r"\{cite(?::[a-z]+)?\}`([^`]+)`", path.read_text(encoding="utf-8")):
             cited.update(key.strip() for key in match.group(1).split(","))
     assert cited <= keys, f"cited but not in data/sources.csv: {sorted(cited - keys)}"

@@ -118,14 +118,6 @@ def test_range_central_values():
     assert costs.Range(0.0, 0.9).central == pytest.approx(0.45)
 
 
-def test_compare_figure():
-    assert costs.compare_figure(2029, 2029, "exactly") == "matches"
-    assert costs.compare_figure(79, 79.2, "approximately") == "close (rounded)"
-    assert costs.compare_figure(1800, 2061, "approximately") == "differs by -13%"
-    assert costs.compare_figure(100e6, 100e6, "at least") == "matches"
-    assert costs.compare_figure(5.3e6, 5.576e6, "approximately") == "differs by -5%"
-
-
 def test_usd_text():
     assert costs.usd_text(5_576_000, significant=4) == "$5.576M"
     assert costs.usd_text(294_000) == "$294K"
@@ -218,11 +210,6 @@ def test_price_comparison_and_tornado_name_the_unknown_model():
         costs.price_comparison(PRICES, "nope", "cheap")
     with pytest.raises(ValueError, match="central_model"):
         costs.tornado(1_000, PRICES, "nope", RANGES)
-
-
-def test_compare_figure_rejects_unknown_bound():
-    with pytest.raises(ValueError, match="bound"):
-        costs.compare_figure(1, 2, "roughly")
 
 
 # --- plots return their axes ----------------------------------------------------------------------------------

@@ -90,9 +90,7 @@ def _add_priced_table(root: Path) -> None:
                     {"name": "source_id", "type": "string", "constraints": {"required": True}},
                 ],
                 "primaryKey": ["model"],
-                "foreignKeys": [
-                    {"fields": "source_id", "reference": {"resource": "sources", "fields": "source_id"}}
-                ],
+                "foreignKeys": [{"fields": "source_id", "reference": {"resource": "sources", "fields": "source_id"}}],
             },
         }
     )

@@ -18,5 +18,5 @@ def test_reads_numbers_and_strings_but_not_figures():
 
 
 def test_missing_name_is_a_clear_error():
-    with pytest.raises(KeyError, match="01_what_is_distillation.ipynb glues no value named 'nope'"):
+    with pytest.raises(KeyError, match=r"01_what_is_distillation\.ipynb glues no value named 'nope'"):
         headlines.headline(CHAPTER_1, "nope")

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from distillbook import data, ledger, style
+from distillbook import data, factcheck, ledger, style
 
 
 def _claims() -> pd.DataFrame:
@@ -99,14 +99,6 @@ def test_account_arithmetic_by_hand():
         ledger.exchanges_per_account(1, 0)
 
 
-def test_parse_article_figure():
-    assert ledger.parse_article_figure("16 million+ exchanges total") == (16e6, "at least")
-    assert ledger.parse_article_figure("150,000 exchanges") == (150000.0, "not stated")
-    assert ledger.parse_article_figure("MiniMax (13M+ exchanges)") == (13e6, "at least")
-    assert ledger.parse_article_figure("more than 3.4 million") == (3.4e6, "at least")
-    assert ledger.parse_article_figure("Not specified") is None
-
-
 def test_plots_return_their_axes():
     style.apply()
     fig, (left, right) = plt.subplots(1, 2)
@@ -131,29 +123,30 @@ def test_comparison_table_rebuilds_the_article_from_the_real_ledger():
             "campaign_source": "anthropic-distillation-2026",
         },
     }
-    table = ledger.comparison_table(
-        data.load("claims"),
-        data.load("events"),
-        data.load("distillation_campaigns"),
-        data.load("article_comparison"),
-        allegations,
-        "2026-02-27",
-    )
-    check = table.set_index(["Dimension", "Accuser"])["Check"]
-    assert check[("Date", "OpenAI")] == "agrees"
-    assert check[("Date", "Anthropic")].startswith("differs: the article's date is 1 day(s) later")
-    assert check[("DeepSeek volume", "Anthropic")] == "differs: C04 says over"
-    assert check[("Volume cited", "Anthropic")] == "agrees"
-    assert check[("Method described", "Anthropic")].startswith("partly")
-    assert check[("DeepSeek response", "Anthropic")].startswith("partly")
+    claims, events = data.load("claims"), data.load("events")
+    cells = factcheck.legacy_view(data.load("article_claims"), "article_comparison")
+    article = cells.rename(columns={"attributed_to": "accuser", "article_wording": "article_text"})
+    verdicts = pd.Series("a verdict", index=article["claim_id"])  # passed through, never judged here
+    tables = (claims, events, data.load("distillation_campaigns"))
+    table = ledger.comparison_table(*tables, article, allegations, "2026-02-27", verdicts)
+    assert list(table.columns) == ["Dimension", "Accuser", "Sources say", "Article says", "Verdict"]
+    assert len(table) == len(article) and (table["Verdict"] == "a verdict").all()
+    says = table.set_index(["Dimension", "Accuser"])["Sources say"]
+    assert says[("Date", "Anthropic")] == "23 Feb 2026 (E17)"
+    assert says[("Companies accused", "Anthropic")].startswith("DeepSeek, Moonshot AI, MiniMax")
+    assert says[("Largest alleged offender", "Anthropic")] == "MiniMax (over 13,000,000 exchanges)"
+    assert "earlier denial" in says[("DeepSeek response", "Anthropic")]
+    with pytest.raises(ledger.LedgerError, match="no verdict"):
+        ledger.comparison_table(*tables, article, allegations, "2026-02-27", verdicts.iloc[1:])
     with pytest.raises(ledger.LedgerError, match="no rule"):
         ledger.comparison_table(
-            data.load("claims"),
-            data.load("events"),
-            data.load("distillation_campaigns"),
-            pd.DataFrame({"dimension": ["Weather"], "accuser": ["OpenAI"], "article_text": ["sunny"]}),
+            *tables,
+            pd.DataFrame(
+                {"claim_id": ["X"], "dimension": ["Weather"], "accuser": ["OpenAI"], "article_text": ["sunny"]}
+            ),
             allegations,
             "2026-02-27",
+            pd.Series({"X": "matches"}),
         )
 
 

@@ -60,7 +60,9 @@ def entry(source: pd.Series) -> str:
     fields["urldate"] = pd.Timestamp(source["accessed_date"]).strftime("%Y-%m-%d")
     note = KIND_NOTE[source["kind"]] + ", checked " + fields["urldate"]
     fields["note"] = _escape(note)
-    body = ",\n".join(f"  {name} = {{{value}}}" if name != "title" else f"  {name} = {value}" for name, value in fields.items())
+    body = ",\n".join(
+        f"  {name} = {{{value}}}" if name != "title" else f"  {name} = {value}" for name, value in fields.items()
+    )
     return f"@misc{{{source['source_id']},\n{body}\n}}\n"
 
 

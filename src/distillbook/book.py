@@ -11,7 +11,7 @@ def rounded(value: float, digits: int = 0) -> float | int:
     """Return ``value`` rounded to ``digits`` decimals, as an ``int`` when ``digits`` is 0; refuse NaN."""
     if value != value:
         raise ValueError("cannot round NaN: a glued number must be a number")
-    return int(round(value)) if digits == 0 else round(float(value), digits)
+    return int(round(value)) if digits == 0 else round(float(value), digits)  # noqa: RUF046 (numpy scalars)
 
 
 def glue_number(name: str, value: float, digits: int = 0) -> float | int:

@@ -425,29 +425,3 @@ def _setting(value) -> str:
     if value < 1:
         return f"{value:.0%}"
     return f"{value:,.0f}"
-
-
-# --- checking the article -------------------------------------------------------------------------------------
-
-
-def compare_figure(article_value: float, primary_value: float, bound: str, tolerance_percent: float = 2.0) -> str:
-    """Say how a number in the article compares with the primary source's number.
-
-    ``bound`` is the article's wording ('exactly', 'approximately', 'at least'). Returns 'matches',
-    'close (rounded)' when an 'approximately' figure is within ``tolerance_percent`` of the primary value,
-    'consistent (lower bound)' when an 'at least' figure is at or below it, else 'differs by N%'.
-    """
-    article = float(_check("article_value", article_value))
-    primary = float(_check("primary_value", primary_value))
-    if primary == 0:
-        raise ValueError("primary_value must be above zero to compare against it")
-    if bound not in {"exactly", "approximately", "at least"}:
-        raise ValueError(f"bound must be 'exactly', 'approximately' or 'at least', got {bound!r}")
-    gap_percent = 100 * (article - primary) / primary
-    if math.isclose(article, primary, rel_tol=1e-9):
-        return "matches"
-    if bound == "approximately" and abs(gap_percent) <= tolerance_percent:
-        return "close (rounded)"
-    if bound == "at least" and article <= primary:
-        return "consistent (lower bound)"
-    return f"differs by {gap_percent:+.0f}%"

@@ -1,7 +1,8 @@
 """The claims ledger: every statement about distillation kept as a claim with a status, never as a fact.
 
-Functions take the book's tables (``claims``, ``events``, ``distillation_campaigns``, ``article_comparison``)
-as DataFrames and return DataFrames of display strings or plain numbers. They never load data themselves.
+Functions take the book's tables (``claims``, ``events``, ``distillation_campaigns``, and the cells of the news
+article's comparison table from ``article_claims``) as DataFrames and return DataFrames of display strings or
+plain numbers. They never load data themselves. Verdicts on the article come from :mod:`distillbook.factcheck`.
 
 Units: ``exchanges`` are Anthropic's (undefined) unit of prompt-and-reply; ``accounts`` are fraudulent accounts
 as the accuser counts them; ``days`` are calendar days; shares are percentages (0 to 100).
@@ -265,24 +266,6 @@ def plot_campaign_volumes(shares: pd.DataFrame, ax: Axes, reference: float, refe
 
 # --- The article's comparison table, rebuilt from the ledger -------------------------------------------------
 
-_FIGURE = re.compile(r"(?P<number>\d[\d,]*(?:\.\d+)?)\s*(?P<scale>million|M)?\s*(?P<plus>\+)?", re.IGNORECASE)
-
-
-def parse_article_figure(text: str) -> tuple[float, str] | None:
-    """Return (value, bound) for the first figure in ``text`` ("16 million+" -> (16e6, "at least")); else None.
-
-    A trailing "+" or a preceding "over"/"more than" means "at least"; a bare number is "not stated".
-    """
-    match = _FIGURE.search(text)
-    if match is None:
-        return None
-    value = float(match["number"].replace(",", ""))
-    if match["scale"]:
-        value *= 1e6
-    before = text[: match.start()].lower()
-    bound = "at least" if match["plus"] or re.search(r"(over|more than)\s*$", before) else "not stated"
-    return value, bound
-
 
 def _figure_from_claims(rows: pd.DataFrame) -> str:
     if rows.empty:
@@ -295,25 +278,6 @@ def _figure_from_claims(rows: pd.DataFrame) -> str:
         )
         or "no figure stated"
     )
-
-
-def _compare_figure(article_text: str, rows: pd.DataFrame) -> str:
-    parsed = parse_article_figure(article_text)
-    stated = rows[rows["value"].notna()]
-    if parsed is None:
-        return "agrees" if stated.empty else "differs: the sources give a figure"
-    if stated.empty:
-        return "differs: no figure in the sources"
-    value, bound = parsed
-    notes = []
-    for r in stated.itertuples():
-        if float(r.value) != value:
-            notes.append(f"{r.claim_id} gives {r.value:,.0f}")
-        elif r.bound != bound:
-            notes.append(f"{r.claim_id} says {BOUND_WORDS.get(r.bound) or r.bound}")
-    if not notes:
-        return "agrees"
-    return ("partly: " if len(notes) < len(stated) else "differs: ") + "; ".join(notes)
 
 
 def _named(parties: pd.Series) -> list[str]:
@@ -332,95 +296,75 @@ def comparison_table(
     article: pd.DataFrame,
     allegations: dict[str, dict[str, object]],
     article_date: str,
+    verdicts: pd.Series,
 ) -> pd.DataFrame:
-    """Rebuild the article's OpenAI-versus-Anthropic table from the ledger and flag where the article differs.
+    """Rebuild the article's OpenAI-versus-Anthropic table from the ledger, beside the article's cells and their
+    verdicts.
 
-    ``allegations`` maps each accuser to ``{"event_id": ..., "date": "YYYY-MM-DD", "method_claims": [...],
-    "campaign_source": source_id or None}``: the event that published the allegation, the date of its claims
-    in ``claims``, the claim ids that describe the method, and the source of its per-company campaigns.
-    ``article_date`` (YYYY-MM-DD) bounds what counts as a response "as of publication".
+    ``article`` has one row per cell of the article's table, with columns claim_id, dimension, accuser and
+    article_text (the cells of ``article_claims``, whose ``attributed_to`` is the accuser). ``verdicts`` maps
+    claim_id to the verdict shown (computed by :mod:`distillbook.factcheck`, the book's only verdict rule;
+    nothing here judges a cell). ``allegations`` maps each accuser to ``{"event_id": ..., "date": "YYYY-MM-DD",
+    "method_claims": [...], "campaign_source": source_id or None}``: the event that published the allegation,
+    the date of its claims in ``claims``, the claim ids that describe the method, and the source of its
+    per-company campaigns. ``article_date`` (YYYY-MM-DD) bounds what counts as a response "as of publication".
 
-    Returns one row per (dimension, accuser): Dimension, Accuser, Sources say (built from the data, with claim
-    or event ids), Article says (from ``article``), Check ("agrees", "partly: ...", "differs: ...", or a note
-    where the check cannot be made from the data).
+    Returns one row per cell: Dimension, Accuser, Sources say (built from the data, with claim or event ids),
+    Article says and Verdict. Raises :class:`LedgerError` for a dimension it has no rule for or a cell with no
+    verdict.
     """
-    _require(article, ["dimension", "accuser", "article_text"], "article")
+    _require(article, ["claim_id", "dimension", "accuser", "article_text"], "article")
     _require(events, ["event_id", "date", "event"], "events")
+    missing = sorted(set(article["claim_id"]) - set(verdicts.index))
+    if missing:
+        raise LedgerError(f"no verdict for cell(s) {missing}")
     cutoff = pd.Timestamp(article_date)
     rows = []
     for entry in article.itertuples():
         spec = allegations[entry.accuser]
         event = events.loc[events["event_id"] == spec["event_id"]].iloc[0]
         mine = claims[(claims["claimant"] == entry.accuser) & (claims["date"] == pd.Timestamp(spec["date"]))]
-        says, check = _dimension(
-            entry.dimension, entry.article_text, entry.accuser, spec, event, mine, claims, events, campaigns, cutoff
-        )
+        says = _dimension(entry.dimension, entry.accuser, spec, event, mine, claims, events, campaigns, cutoff)
         rows.append(
             {
                 "Dimension": entry.dimension,
                 "Accuser": entry.accuser,
                 "Sources say": says,
                 "Article says": entry.article_text,
-                "Check": check,
+                "Verdict": verdicts[entry.claim_id],
             }
         )
     return pd.DataFrame(rows)
 
 
-def _dimension(dimension, text, accuser, spec, event, mine, claims, events, campaigns, cutoff) -> tuple[str, str]:
-    """Return (what the sources say, check) for one cell of the article's comparison table."""
+def _dimension(dimension, accuser, spec, event, mine, claims, events, campaigns, cutoff) -> str:
+    """Return what the sources say for one cell of the article's comparison table."""
     if dimension == "Date":
-        date = pd.Timestamp(event["date"])
-        article_day = pd.Timestamp(f"{text} {date.year}")
-        shift = (article_day - date).days
-        check = (
-            "agrees"
-            if shift == 0
-            else f"differs: the article's date is {abs(shift)} day(s) {'later' if shift > 0 else 'earlier'}"
-        )
-        return f"{date:%d %b %Y} ({event['event_id']})", check
+        return f"{pd.Timestamp(event['date']):%d %b %Y} ({event['event_id']})"
     if dimension == "Target committee":
-        return f"{event['event']} ({event['event_id']})", "wording only; see the event"
+        return f"{event['event']} ({event['event_id']})"
     if dimension == "Companies accused":
         named = _named(mine["accused_party"])
-        listed = [part.strip() for part in text.split(",")]
-        check = "agrees" if set(listed) == set(named) else f"differs: sources name {', '.join(named)}"
-        return ", ".join(named) + (
-            " (and unnamed others)" if mine["accused_party"].str.contains("unnamed").any() else ""
-        ), check
+        unnamed = " (and unnamed others)" if mine["accused_party"].str.contains("unnamed").any() else ""
+        return ", ".join(named) + unnamed
     if dimension == "Method described":
         chosen = mine[mine["claim_id"].isin(spec["method_claims"])]
-        says = "; ".join(f"{r.claim} ({r.claim_id})" for r in chosen.itertuples())
-        accounts = mine[mine["quantity"] == "accounts"]
-        if parse_article_figure(text) is None:
-            return says, "wording only; matches the quoted memo (see the claims)"
-        return says, _compare_figure(text, accounts[accounts["accused_party"].str.contains(";")])
+        return "; ".join(f"{r.claim} ({r.claim_id})" for r in chosen.itertuples())
     if dimension == "Volume cited":
-        total = mine[(mine["quantity"] == "exchanges") & mine["accused_party"].str.contains(";")]
-        return _figure_from_claims(total), _compare_figure(text, total)
+        return _figure_from_claims(mine[(mine["quantity"] == "exchanges") & mine["accused_party"].str.contains(";")])
     if dimension == "DeepSeek volume":
-        deepseek = mine[(mine["accused_party"] == "DeepSeek") & mine["value"].notna()]
-        return _figure_from_claims(deepseek), _compare_figure(text, deepseek)
+        return _figure_from_claims(mine[(mine["accused_party"] == "DeepSeek") & mine["value"].notna()])
     if dimension == "Largest alleged offender":
         if spec["campaign_source"] is None:
-            named = _named(mine["accused_party"])
-            return f"{', '.join(named)} (only company named; no volumes)", "agrees" if len(named) == 1 else "differs"
+            return f"{', '.join(_named(mine['accused_party']))} (only company named; no volumes)"
         top = campaign_shares(campaigns, spec["campaign_source"]).iloc[0]
-        bound = BOUND_WORDS[top["exchanges_bound"]]
-        says = f"{top['accused_company']} ({bound} {top['exchanges']:,.0f} exchanges)"
-        company_ok = text.startswith(top["accused_company"])
-        figure = parse_article_figure(text)
-        figure_ok = figure == (float(top["exchanges"]), top["exchanges_bound"])
-        return says, "agrees" if company_ok and figure_ok else "differs"
+        return f"{top['accused_company']} ({BOUND_WORDS[top['exchanges_bound']]} {top['exchanges']:,.0f} exchanges)"
     if dimension == "Independent verification":
         values = sorted(set(mine["independent_verification"].astype(str)))
-        agrees = values == ["none"] and text.strip().lower() == "none"
-        return f"{', '.join(values)} (all {len(mine)} claims)", "agrees" if agrees else "differs"
+        return f"{', '.join(values)} (all {len(mine)} claims)"
     if dimension == "Legal action filed":
         filings = claims[(claims["claimant"] == accuser) & (claims["evidence_published"] == "legal filing")]
-        says = "no legal filing in the ledger" if filings.empty else ", ".join(filings["claim_id"])
-        agrees = filings.empty == (text.strip().lower() == "no")
-        return says, ("agrees, as far as the ledger goes (court dockets not searched)" if agrees else "differs")
+        return "no legal filing in the ledger" if filings.empty else ", ".join(filings["claim_id"])
     if dimension == "DeepSeek response":
         denials = claims[(claims["claimant"] == "DeepSeek") & (claims["status"] == "denied")]
         since = pd.Timestamp(spec["date"])
@@ -438,12 +382,7 @@ def _dimension(dimension, text, accuser, spec, event, mine, claims, events, camp
         if not before.empty:
             earlier = ", ".join(f"{r.claim_id} ({r.date:%d %b %Y})" for r in before.itertuples())
             parts.append(f"earlier denial of training on rivals' outputs: {earlier}")
-        check = (
-            "agrees"
-            if before.empty and after.empty
-            else ("partly: silent on this allegation, but DeepSeek had denied before" if after.empty else "differs")
-        )
-        return "; ".join(parts), check
+        return "; ".join(parts)
     if dimension == "Safety claims":
-        return "no safety claim recorded in the ledger", "not checked here (see the notes on the article's quotes)"
+        return "no safety claim recorded in the ledger"
     raise LedgerError(f"no rule to rebuild the dimension '{dimension}'")
