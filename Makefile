@@ -12,8 +12,19 @@ export OMP_NUM_THREADS := 1
 export OPENBLAS_NUM_THREADS := 1
 export MKL_NUM_THREADS := 1
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
+# Notebooks are independent: the build pre-executes them and pytest runs them this many at a time (bench/).
+WORKERS ?= 2
 
-.PHONY: book test lab lint clean distclean freeze env bib
+# Offline: in `make test`, `make book` and `make determinism` every Python process (pytest, Sphinx, each notebook
+# kernel) refuses network connections other than loopback (tools/offline/sitecustomize.py). A refused attempt is
+# logged, and the target fails afterwards even if some library caught the error.
+OFFLINE = DISTILLBOOK_OFFLINE=1 DISTILLBOOK_NETLOG=$(CURDIR)/_build/network-attempts-$@.log \
+	PYTHONPATH=$(CURDIR)/tools/offline$(if $(PYTHONPATH),:$(PYTHONPATH))
+OFFLINE_START = mkdir -p _build && rm -f _build/network-attempts-$@.log
+OFFLINE_CHECK = if [ -s _build/network-attempts-$@.log ]; then \
+	echo "make $@ tried to use the network (blocked):"; cat _build/network-attempts-$@.log; exit 1; fi
+
+.PHONY: book test lab lint clean distclean freeze env bib determinism browser-test bench
 
 env: $(STAMP)
 
@@ -21,12 +32,37 @@ $(STAMP): requirements.txt pyproject.toml tools/environment.py
 	$(PYTHON) tools/environment.py
 
 book: $(STAMP)
-	$(BIN)/python -m distillbook.buildcache
-	$(BIN)/jupyter-book build . --warningiserror --nitpick --keep-going --quiet
+	@$(OFFLINE_START)
+	$(OFFLINE) $(BIN)/python -m distillbook.buildcache --execute $(WORKERS)
+	$(OFFLINE) $(BIN)/jupyter-book build . --warningiserror --nitpick --keep-going --quiet
+	@$(OFFLINE_CHECK)
+	$(BIN)/python tools/check_html.py _build/html
 	@echo "Book built: open _build/html/index.html"
 
 test: $(STAMP)
-	$(BIN)/python -m pytest --nbval
+	@$(OFFLINE_START)
+	$(OFFLINE) $(BIN)/python -m pytest --nbval -n $(WORKERS) --dist loadfile
+	@$(OFFLINE_CHECK)
+
+# Executes every chapter twice (two kernels at a time) and compares all outputs, PNG bytes included.
+determinism: $(STAMP)
+	@$(OFFLINE_START)
+	$(OFFLINE) $(BIN)/python tools/determinism.py
+	@$(OFFLINE_CHECK)
+
+# Every page of an already-built _build/html (run `make book` first) in headless Chromium, which it installs
+# from Debian's packages when missing (needs root). Screenshots go to _build/screenshots/.
+browser-test: $(STAMP)
+	@if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then \
+		if [ "$$(id -u)" != 0 ]; then echo "browser-test: install chromium and chromium-driver (as root)"; exit 1; fi; \
+		echo "browser-test: installing Debian's chromium and chromium-driver"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; \
+	fi
+	$(BIN)/python tools/browser_test.py _build/html
+
+# Measures notebook, build and test times in a temporary clone of the committed tree (bench/results.md).
+bench: $(STAMP)
+	$(BIN)/python bench/run.py --runs 3
 
 bib: $(STAMP)
 	$(BIN)/python -m distillbook.bibliography
@@ -35,8 +71,8 @@ lab: $(STAMP)
 	$(BIN)/jupyter lab --notebook-dir=chapters
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests
-	$(BIN)/ruff format --check src tests
+	$(BIN)/ruff check src tests tools bench
+	$(BIN)/ruff format --check src tests tools bench
 	$(BIN)/nbqa ruff chapters
 
 freeze: $(STAMP)

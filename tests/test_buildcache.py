@@ -96,3 +96,15 @@ def test_rebuild_after_a_data_change_shows_the_new_value(small_book, monkeypatch
     stamps = json.loads((small_book / buildcache.STAMP_FILE).read_text())
     assert set(stamps) == {"chapters/01_reads.ipynb", "chapters/02_pure.ipynb"}
     shutil.rmtree(small_book / "_build")
+
+
+def test_pages_that_read_other_notebooks_depend_only_on_what_they_read(small_book):
+    """The appendix depends on which files chapters read, the front page on the values they glued."""
+    _notebook(small_book / "appendix.ipynb", "from distillbook import appendix\nappendix.readers([])")
+    _notebook(small_book / "front.ipynb", "from distillbook import headlines\nheadlines.glued_values")
+    buildcache.prepare(small_book)
+    pure = small_book / "chapters" / "02_pure.ipynb"
+    _notebook(pure, "print(6 * 9)", "# Pure")  # new code (jupyter-cache's business), same files read, nothing glued
+    assert buildcache.prepare(small_book) == []
+    _notebook(pure, 'from distillbook import data\ndata.load("sources")', "# Pure")  # now reads a file
+    assert sorted(p.name for p in buildcache.prepare(small_book)) == ["02_pure.ipynb", "appendix.ipynb"]

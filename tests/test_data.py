@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import csv
 import json
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -222,3 +224,144 @@ def test_field_table_describes_fields():
     fields = data.field_table("sources")
     assert fields.loc[fields["field"] == "kind", "constraints"].item().startswith("enum")
     assert fields.loc[fields["field"] == "source_id", "required"].item() == "yes"
+
+
+# --- the generated corpus: for every resource in datapackage.json, a missing required value, a type error and
+# --- each of its constraints broken, on a copy. New resources and fields are covered without writing a case. ----
+
+TYPE_ERRORS = {"integer": "1.5", "number": "12 USD", "date": "2026-02-30", "boolean": "maybe"}
+TYPE_MESSAGES = {
+    "integer": "is not a whole number",
+    "number": "is not a number",
+    "date": "is not a date in the form YYYY-MM-DD",
+    "boolean": "is not true or false",
+}
+PATTERN_CANDIDATES = ["not a match!", "X", "0", "a b", "-", "ZZZ-999-zzz", "_"]
+
+
+def _broken_value(field: dict, constraint: str, value) -> tuple[str, str] | None:
+    """Return (cell text that breaks ``constraint`` of ``field`` but has the right type, expected message part)."""
+    kind = field.get("type", "string")
+    if constraint in ("minimum", "maximum"):
+        step = -1 if constraint == "minimum" else 1
+        if kind == "date":
+            import datetime as dt
+
+            text = (dt.date.fromisoformat(value) + dt.timedelta(days=step)).isoformat()
+        elif kind == "integer":
+            text = str(int(value) + step)
+        else:
+            text = repr(float(value) + step)
+        return text, f"{text} is {'below the minimum' if step < 0 else 'above the maximum'} {value}"
+    if constraint == "enum":
+        allowed = [str(option) for option in value]
+        text = str(max(int(option) for option in value) + 1) if kind == "integer" else "not-an-allowed-value"
+        assert text not in allowed
+        return text, f"'{text}' is not one of the allowed values"
+    if constraint == "pattern":
+        text = next(c for c in PATTERN_CANDIDATES if not re.fullmatch(value, c))
+        return text, f"'{text}' does not match the pattern"
+    if constraint == "maxLength":
+        return "x" * (value + 1), f"is longer than {value} characters"
+    if constraint == "minLength" and value > 1:
+        text = "x" * (value - 1)
+        return text, f"'{text}' is shorter than {value} characters"
+    return None  # required and unique are generated separately; minLength 1 is the same as required
+
+
+def _bad_input_cases() -> list:
+    """Every generated case as a pytest param: (resource, field, cell text or a row action, expected message)."""
+    cases = []
+    for descriptor in data.read_package(ROOT)["resources"]:
+        name = descriptor["name"]
+        schema = descriptor["schema"]
+        fields = schema["fields"]
+        required = [f for f in fields if f.get("constraints", {}).get("required")]
+        for field in required[:1] + [f for f in required[1:] if f.get("type", "string") != "string"][:1]:
+            cases.append(
+                pytest.param(name, field["name"], "", "is empty but required", id=f"{name}-required-{field['name']}")
+            )
+        for field in fields:
+            kind = field.get("type", "string")
+            if kind in TYPE_ERRORS:
+                cases.append(
+                    pytest.param(
+                        name, field["name"], TYPE_ERRORS[kind], TYPE_MESSAGES[kind], id=f"{name}-type-{field['name']}"
+                    )
+                )
+            for constraint, value in field.get("constraints", {}).items():
+                broken = _broken_value(field, constraint, value)
+                if broken:
+                    cases.append(pytest.param(name, field["name"], *broken, id=f"{name}-{constraint}-{field['name']}"))
+                elif constraint == "unique":
+                    cases.append(
+                        pytest.param(
+                            name, field["name"], "<duplicate>", "duplicate key", id=f"{name}-unique-{field['name']}"
+                        )
+                    )
+        if schema.get("primaryKey"):
+            key = schema["primaryKey"]
+            key = [key] if isinstance(key, str) else key
+            cases.append(pytest.param(name, "+".join(key), "<duplicate row>", "duplicate key", id=f"{name}-primaryKey"))
+        for foreign_key in schema.get("foreignKeys", []):
+            local = foreign_key["fields"]
+            local = local if isinstance(local, str) else local[0]
+            cases.append(
+                pytest.param(name, local, "no-such-key-xyz", "does not exist in resource", id=f"{name}-fk-{local}")
+            )
+    return cases
+
+
+BAD_INPUT_CASES = _bad_input_cases()
+
+
+def _rows(path: Path) -> list[list[str]]:
+    with path.open(encoding="utf-8", newline="") as handle:
+        return list(csv.reader(handle))
+
+
+def _write_rows(path: Path, rows: list[list[str]]) -> None:
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle, lineterminator="\n").writerows(rows)
+
+
+@pytest.mark.parametrize("name", data.resource_names(ROOT))
+def test_rewriting_a_resource_unchanged_keeps_it_valid(book_copy, name):
+    """The corpus rewrites files with the csv module; that alone must not change what loads."""
+    path = book_copy / "data" / data.resource(name, book_copy)["path"]
+    _write_rows(path, _rows(path))
+    pd.testing.assert_frame_equal(data.load(name, root=book_copy), data.load(name))
+
+
+@pytest.mark.parametrize(("name", "field", "cell", "expected"), BAD_INPUT_CASES)
+def test_generated_bad_input_gives_a_located_data_error(book_copy, name, field, cell, expected):
+    path = book_copy / "data" / data.resource(name, book_copy)["path"]
+    rows = _rows(path)
+    header, first = rows[0], rows[1]
+    if cell == "<duplicate row>":
+        rows.append(list(first))
+        row_number = len(rows) - 1
+    elif cell == "<duplicate>":
+        rows[2][header.index(field)] = first[header.index(field)]
+        row_number = 2
+    else:
+        first[header.index(field)] = cell
+        row_number = 1
+    _write_rows(path, rows)
+    message = _error(book_copy, name)
+    label = f"data/{path.name}, row {row_number} (line "
+    located = [line for line in message.splitlines() if label in line and f"field '{field}'" in line]
+    assert any(expected in line for line in located), f"expected '{expected}' at {label}... field '{field}':\n{message}"
+
+
+def test_the_corpus_covers_every_resource_three_ways():
+    """Each resource gets a missing required value, a type error (where it has a non-string field) and a constraint."""
+    kinds: dict[str, set[str]] = {name: set() for name in data.resource_names(ROOT)}
+    for case in BAD_INPUT_CASES:
+        resource_name, _, kind = case.id.partition("-")
+        kinds[resource_name].add(kind.split("-")[0])
+    for name, found in kinds.items():
+        typed = any(f.get("type", "string") != "string" for f in data.resource(name)["schema"]["fields"])
+        assert "required" in found, name
+        assert "type" in found or not typed, name
+        assert found - {"required", "type", "fk"}, f"{name}: no constraint violation generated"

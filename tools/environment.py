@@ -50,7 +50,17 @@ def main() -> None:
     run(python, "-m", "pip", "install", "--quiet", "-r", "requirements.txt")
     run(python, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation", "-e", ".")
     run(python, "-m", "pip", "check")
-    run(python, "-m", "ipykernel", "install", "--sys-prefix", "--name", "python3", "--display-name", "Python 3 (distillbook)")
+    run(
+        python,
+        "-m",
+        "ipykernel",
+        "install",
+        "--sys-prefix",
+        "--name",
+        "python3",
+        "--display-name",
+        "Python 3 (distillbook)",
+    )
     run(python, "-c", "import matplotlib.pyplot")  # builds the font cache now, not inside a notebook
     STAMP.write_text(wanted + "\n")
 

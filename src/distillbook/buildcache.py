@@ -91,12 +91,18 @@ def stamp(notebook_path: Path, root: Path) -> str:
     digest = hashlib.sha256()
     _hash_files(digest, code_files + data_files, root)
     code = code_of(notebook_path)
-    if any(call in code for call in WHOLE_BOOK_CALLS + OUTPUT_READING_CALLS):
-        for other in notebooks(root):
-            if other != notebook_path:
-                whole = any(call in code for call in OUTPUT_READING_CALLS)
-                content = other.read_bytes() if whole else code_of(other).encode()
-                digest.update(other.relative_to(root).as_posix().encode() + content)
+    reads_outputs = any(call in code for call in OUTPUT_READING_CALLS)
+    reads_dependencies = any(call in code for call in WHOLE_BOOK_CALLS)
+    for other in notebooks(root) if reads_outputs or reads_dependencies else []:
+        if other == notebook_path:
+            continue
+        digest.update(other.relative_to(root).as_posix().encode())
+        if reads_dependencies:  # only which files the others read, so an edit elsewhere in them does not count
+            digest.update(json.dumps(data_dependencies(other, root)).encode())
+        if reads_outputs:  # only the values the others glued, so re-running them unchanged does not count
+            from distillbook.headlines import glued_values
+
+            digest.update(json.dumps(glued_values(other), sort_keys=True, default=str).encode())
     return digest.hexdigest()
 
 
