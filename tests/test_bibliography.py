@@ -49,3 +49,20 @@ def test_every_cited_key_exists():
         for match in re.finditer(r"\{cite(?::[a-z]+)?\}`([^`]+)`", path.read_text(encoding="utf-8")):
             cited.update(key.strip() for key in match.group(1).split(","))
     assert cited <= keys, f"cited but not in data/sources.csv: {sorted(cited - keys)}"
+
+
+def test_every_source_the_chapters_data_use_is_cited_in_the_book():
+    """A source behind any row a chapter reads is cited somewhere: in a chapter's text or the data appendix."""
+    from distillbook import buildcache
+
+    cited = set()
+    for path in [*(ROOT / "chapters").glob("*.ipynb"), *ROOT.glob("intro.*")]:
+        for match in re.finditer(r"\{cite(?::[a-z]+)?\}`([^`]+)`", path.read_text(encoding="utf-8")):
+            cited.update(key.strip() for key in match.group(1).split(","))
+    used = set()
+    for notebook in buildcache.notebooks(ROOT):
+        for name in buildcache.data_dependencies(notebook, ROOT):
+            table = data.load(name)
+            if name != "sources" and "source_id" in table:
+                used |= set(table["source_id"].dropna())
+    assert used <= cited, f"sources behind the book's data but never cited: {sorted(used - cited)}"

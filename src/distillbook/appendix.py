@@ -47,7 +47,7 @@ def overview(tables: dict[str, pd.DataFrame], sources: pd.DataFrame, read_by: di
 
 
 def resource_section(name: str, table: pd.DataFrame, sources: pd.DataFrame) -> str:
-    """Markdown describing one resource: its description, primary key and the sources its rows cite, by kind."""
+    """MyST markdown describing one resource: description, primary key, and the sources its rows cite (as citations)."""
     descriptor = data.resource(name)
     schema = descriptor.get("schema", {})
     key = schema.get("primaryKey")
@@ -60,4 +60,6 @@ def resource_section(name: str, table: pd.DataFrame, sources: pd.DataFrame) -> s
         lines.append(
             "Sources cited: " + ", ".join(f"{count} {kind_name}" for kind_name, count in counts.items() if count) + "."
         )
+        # Rendered as MyST (nb_render_markdown_format), so these become citations in the references page.
+        lines.append(f"They are {{cite:p}}`{','.join(kinds.index)}`.")
     return "\n".join(lines)
