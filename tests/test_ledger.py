@@ -150,14 +150,6 @@ def test_comparison_table_rebuilds_the_article_from_the_real_ledger():
         )
 
 
-def test_styled_tables_have_stable_html():
-    table = pd.DataFrame({"a": ["x", "y"]})
-    first, second = ledger.styled(table, "t-1").to_html(), ledger.styled(table.copy(), "t-1").to_html()
-    assert first == second and "T_t-1" in first
-    with pytest.raises(ledger.LedgerError, match="letters, digits"):
-        ledger.styled(table, "bad name")
-
-
 def test_the_data_package_constrains_the_ledger():
     fields = {f["name"]: f for f in data.resource("claims")["schema"]["fields"]}
     assert set(fields["status"]["constraints"]["enum"]) == {

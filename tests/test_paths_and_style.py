@@ -44,3 +44,13 @@ def test_glue_figure_closes_the_figure():
     figure = plt.figure()
     book.glue_figure("fig", figure)
     assert not plt.fignum_exists(figure.number)
+
+
+def test_tables_have_stable_html_and_checked_names():
+    import pandas as pd
+
+    frame = pd.DataFrame({"a": ["x", "y"]})
+    first, second = book.table(frame, "t-1").to_html(), frame.copy().pipe(book.table, "t-1").to_html()
+    assert first == second and "T_t-1" in first
+    with pytest.raises(ValueError, match="letters, digits"):
+        book.table(frame, "bad name")

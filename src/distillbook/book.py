@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import re
+
 import matplotlib.pyplot as plt
+import pandas as pd
 from matplotlib.figure import Figure
 from myst_nb import glue
 
@@ -43,3 +46,15 @@ def glue_figure(name: str, figure: Figure) -> None:
     """
     glue(name, figure, display=False)
     plt.close(figure)
+
+
+def table(frame: pd.DataFrame, name: str):
+    """Return ``frame`` as a pandas Styler without the index, left-aligned, whose HTML is the same every run.
+
+    pandas gives each Styler a random id unless one is set; ``name`` (letters, digits, dashes) is used instead,
+    so stored notebook outputs compare equal under nbval. Use a different name for each table in the book.
+    Works in a chain: ``frame.pipe(book.table, "costs-phases")``.
+    """
+    if not re.fullmatch(r"[A-Za-z0-9-]+", name):
+        raise ValueError(f"table name '{name}' must be letters, digits and dashes")
+    return frame.style.hide(axis="index").set_uuid(name).set_properties(**{"text-align": "left"})

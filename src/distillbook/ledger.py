@@ -11,7 +11,6 @@ as the accuser counts them; ``days`` are calendar days; shares are percentages (
 from __future__ import annotations
 
 import math
-import re
 
 import matplotlib.ticker as mticker
 import numpy as np
@@ -38,17 +37,6 @@ def _require(frame: pd.DataFrame, columns: list[str], name: str) -> None:
 
 def _blank(value: object) -> bool:
     return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)) or value == ""
-
-
-def styled(table: pd.DataFrame, name: str):
-    """Return ``table`` as a pandas Styler without the index, left-aligned, whose HTML is the same every run.
-
-    pandas gives each Styler a random id unless one is set; ``name`` (letters, digits, dashes) is used instead,
-    so stored notebook outputs compare equal under nbval. Use a different name for each table in a chapter.
-    """
-    if not re.fullmatch(r"[A-Za-z0-9-]+", name):
-        raise LedgerError(f"table name '{name}' must be letters, digits and dashes")
-    return table.style.hide(axis="index").set_uuid(name).set_properties(**{"text-align": "left"})
 
 
 def stated_figure(value: float | None, bound: str, unit: str | None) -> str:
