@@ -31,10 +31,10 @@ from distillbook import buildcache  # noqa: E402
 BUDGET_SECONDS = {
     "01_what_is_distillation": 45,
     "02_distillation_through_an_api": 60,
-    "03_cost_economics": 30,
-    "04_allegations": 20,
-    "05_policy": 15,
-    "06_checking_the_story": 15,
+    "04_cost_economics": 30,
+    "05_allegations": 20,
+    "07_policy": 15,
+    "08_checking_the_story": 15,
 }
 DEFAULT_BUDGET_SECONDS = 15
 EXECUTED = re.compile(r"(\S+\.ipynb): Executing notebook")
@@ -121,7 +121,7 @@ def build_measurements(book: Path, environment: dict[str, str], runs: int) -> di
     peak = 0.0
     data_file = book / "data" / "api_prices.csv"
     original_data = data_file.read_text()
-    notebook = book / "chapters" / "05_policy.ipynb"
+    notebook = book / "chapters" / "07_policy.ipynb"
     original_notebook = notebook.read_text()
     for run in range(runs):
         shutil.rmtree(book / "_build", ignore_errors=True)
@@ -186,7 +186,7 @@ def targets(results: dict) -> list[dict]:
     build, tests = results["build"], results["tests"]
     cold_limit = 1.5 * kernel_sum + 30
     test_limit = 1.3 * (wall_sum + tests["unit_tests_seconds"]["median"])
-    expected_code = ["05_policy"]
+    expected_code = ["07_policy"]
     expected_data = build["notebooks_reading_it"]
     heaviest = max(notebooks, key=lambda n: notebooks[n]["wall_seconds_with_kernel_start"]["median"])
     heaviest_time = notebooks[heaviest]["wall_seconds_with_kernel_start"]["median"]

@@ -16,7 +16,7 @@ from distillbook import data, factcheck, paths
 from distillbook.factcheck import FactCheckError, Interval
 
 ROOT = paths.repository_root()
-NOTEBOOK = ROOT / "chapters" / "06_checking_the_story.ipynb"
+NOTEBOOK = ROOT / "chapters" / "08_checking_the_story.ipynb"
 ARTICLE = paths.shared_sources_dir() / "source-article.txt"
 
 
