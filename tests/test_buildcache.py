@@ -32,9 +32,9 @@ def small_book(book_copy: Path) -> Path:
     """A two-chapter book on a copy of the data: one chapter reads `sources`, the other reads nothing."""
     code = textwrap.dedent(
         """
-        from distillbook import book, data
+        from distillbook import data, glue
         sources = data.load("sources")
-        book.glue_text("first_title", sources.loc[0, "title"])
+        glue.text("first_title", sources.loc[0, "title"])
         """
     )
     _notebook(book_copy / "chapters" / "01_reads.ipynb", code, "# Reads\n\nTitle: {glue:text}`first_title`")

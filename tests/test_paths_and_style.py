@@ -6,7 +6,7 @@ import matplotlib as mpl
 import matplotlib.pyplot as plt
 import pytest
 
-from distillbook import book, paths, style
+from distillbook import glue, paths, style
 
 
 def test_root_is_found_from_the_package_and_can_be_overridden(monkeypatch, tmp_path):
@@ -33,16 +33,16 @@ def test_every_actor_has_a_distinct_palette_colour():
 
 
 def test_glue_number_rounds_and_refuses_nan():
-    assert book.rounded(2.345, digits=1) == 2.3
-    assert book.rounded(9.6) == 10 and isinstance(book.rounded(9.6), int)
-    assert book.glue_number("x", 2.345, digits=1) == 2.3
+    assert glue.rounded(2.345, digits=1) == 2.3
+    assert glue.rounded(9.6) == 10 and isinstance(glue.rounded(9.6), int)
+    assert glue.number("x", 2.345, digits=1) == 2.3
     with pytest.raises(ValueError, match="cannot glue 'z'"):
-        book.glue_number("z", float("nan"))
+        glue.number("z", float("nan"))
 
 
 def test_glue_figure_closes_the_figure():
     figure = plt.figure()
-    book.glue_figure("fig", figure)
+    glue.figure("fig", figure)
     assert not plt.fignum_exists(figure.number)
 
 
@@ -50,7 +50,7 @@ def test_tables_have_stable_html_and_checked_names():
     import pandas as pd
 
     frame = pd.DataFrame({"a": ["x", "y"]})
-    first, second = book.table(frame, "t-1").to_html(), frame.copy().pipe(book.table, "t-1").to_html()
+    first, second = glue.table(frame, "t-1").to_html(), frame.copy().pipe(glue.table, "t-1").to_html()
     assert first == second and "T_t-1" in first
     with pytest.raises(ValueError, match="letters, digits"):
-        book.table(frame, "bad name")
+        glue.table(frame, "bad name")

@@ -35,6 +35,27 @@ ACTOR_COLOURS = {
 }
 
 
+#: One colour per experimental condition, the same in every chapter (digits, the API copier, the language model):
+#: what a student learned from decides its colour, whichever chapter draws it.
+CONDITION_COLOURS = {
+    "teacher": PALETTE["black"],
+    "soft targets": PALETTE["blue"],  # full distributions / probabilities / softened outputs
+    "top-k": PALETTE["sky_blue"],  # a few scores or log-probabilities per answer
+    "hard labels": PALETTE["orange"],  # the top answer only: labels, sampled text
+    "real data": PALETTE["bluish_green"],  # no teacher: the same student trained on real data
+    "defence": PALETTE["vermillion"],
+    "other": PALETTE["grey"],
+}
+
+
+def condition_colour(condition: str) -> str:
+    """Return the fixed hex colour of an experimental condition; raise KeyError naming the known ones otherwise."""
+    try:
+        return CONDITION_COLOURS[condition]
+    except KeyError:
+        raise KeyError(f"no fixed colour for condition '{condition}'; known: {sorted(CONDITION_COLOURS)}") from None
+
+
 def apply() -> None:
     """Set the book's matplotlib theme (from ``book.mplstyle``); call once at the top of each chapter."""
     mpl.rcdefaults()

@@ -7,7 +7,7 @@ import re
 import matplotlib.pyplot as plt
 import pandas as pd
 from matplotlib.figure import Figure
-from myst_nb import glue
+from myst_nb import glue as _myst_glue
 
 
 def rounded(value: float, digits: int = 0) -> float | int:
@@ -17,7 +17,7 @@ def rounded(value: float, digits: int = 0) -> float | int:
     return int(round(value)) if digits == 0 else round(float(value), digits)  # noqa: RUF046 (numpy scalars)
 
 
-def glue_number(name: str, value: float, digits: int = 0) -> float | int:
+def number(name: str, value: float, digits: int = 0) -> float | int:
     """Glue ``value`` rounded to ``digits`` decimals (an ``int`` when ``digits`` is 0); return what was glued.
 
     Rounding before gluing keeps the stored output identical across machines, so nbval can compare it strictly.
@@ -28,23 +28,23 @@ def glue_number(name: str, value: float, digits: int = 0) -> float | int:
         value_glued = rounded(value, digits)
     except ValueError:
         raise ValueError(f"cannot glue '{name}': the value is NaN") from None
-    glue(name, value_glued, display=False)
+    _myst_glue(name, value_glued, display=False)
     return value_glued
 
 
-def glue_text(name: str, text: str) -> str:
+def text(name: str, value: str) -> str:
     """Glue a string (a formatted number with its unit, a date, a name) without displaying it; return it."""
-    glue(name, str(text), display=False)
-    return str(text)
+    _myst_glue(name, str(value), display=False)
+    return str(value)
 
 
-def glue_figure(name: str, figure: Figure) -> None:
+def figure(name: str, figure: Figure) -> None:
     """Glue ``figure`` under ``name`` without showing it in place, then close it.
 
     Place it in the prose with a ``{glue:figure}`` directive that gives the caption, the ``:alt:`` text and a
     ``:name:`` for cross-references; the book's checks fail on a figure without alt text.
     """
-    glue(name, figure, display=False)
+    _myst_glue(name, figure, display=False)
     plt.close(figure)
 
 
@@ -53,7 +53,7 @@ def table(frame: pd.DataFrame, name: str):
 
     pandas gives each Styler a random id unless one is set; ``name`` (letters, digits, dashes) is used instead,
     so stored notebook outputs compare equal under nbval. Use a different name for each table in the book.
-    Works in a chain: ``frame.pipe(book.table, "costs-phases")``.
+    Works in a chain: ``frame.pipe(glue.table, "costs-phases")``.
     """
     if not re.fullmatch(r"[A-Za-z0-9-]+", name):
         raise ValueError(f"table name '{name}' must be letters, digits and dashes")
