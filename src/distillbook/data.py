@@ -21,6 +21,7 @@ from typing import Any
 import pandas as pd
 
 from distillbook import paths
+from distillbook.errors import BookError
 
 PACKAGE_FILE = "datapackage.json"
 SUPPORTED_TYPES = ("string", "integer", "number", "date", "boolean")
@@ -53,7 +54,7 @@ class Problem:
         return f"{', '.join(place)}: {self.problem}"
 
 
-class DataError(ValueError):
+class DataError(BookError):
     """A data file does not match its description in ``datapackage.json``.
 
     ``problems`` lists every :class:`Problem` found; the message lists them one per line.

@@ -27,6 +27,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 
 from distillbook import style
+from distillbook.errors import BookError
 
 VERDICTS = ("matches", "differs", "cannot be checked")
 CHECK_KINDS = ("value", "ratio", "sum", "days_between", "percent_reduction", "date", "text", "quote", "none")
@@ -61,7 +62,7 @@ VERDICT_COLOURS = {
 _RELATIVE_EPSILON = 1e-9
 
 
-class FactCheckError(ValueError):
+class FactCheckError(BookError):
     """A claim row cannot be evaluated as written (bad key, unknown resource, inconsistent bound or tolerance)."""
 
 

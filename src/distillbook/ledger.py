@@ -18,6 +18,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 
 from distillbook import style
+from distillbook.errors import BookError
 
 #: Words used for each ``bound`` value when a figure is written out.
 BOUND_WORDS = {"at least": "over", "approximately": "about", "exactly": "", "not stated": ""}
@@ -25,7 +26,7 @@ BOUND_WORDS = {"at least": "over", "approximately": "about", "exactly": "", "not
 EVIDENCE_ORDER = ["logs", "forensic audit", "legal filing", "description only", "none"]
 
 
-class LedgerError(ValueError):
+class LedgerError(BookError):
     """A table passed to a ledger function lacks a column, or a parameter is out of range."""
 
 

@@ -21,6 +21,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 
 from distillbook import style
+from distillbook.errors import BookError
 
 #: Font size of event labels, in points.
 LABEL_FONT_SIZE_PT = 7.0
@@ -35,7 +36,7 @@ MAX_LABEL_ROWS_WHEN_THINNING = 2
 LABEL_GAP_CHARACTERS = 1.5
 
 
-class TimelineError(ValueError):
+class TimelineError(BookError):
     """Events cannot be placed on a timeline (missing column, unknown lane, missing date or id)."""
 
 
