@@ -136,7 +136,7 @@ def test_date_disagreements_lists_both_dates_and_the_gap():
             "First source": "page",
             "Second": "E4: 2026-02-24",
             "Second source": "article",
-            "Apart": "+1 days",
+            "Apart": "+1 day",
         }
     ]
     with pytest.raises(timeline.TimelineError, match="no event"):

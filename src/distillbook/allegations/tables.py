@@ -86,12 +86,13 @@ def date_disagreements(events: pd.DataFrame, pairs: list[tuple[str, str]], label
                 raise TimelineError(f"no event with event_id '{event_id}'")
         one, two = indexed.loc[first], indexed.loc[second]
         try:
-            apart = f"{days_between(events, first, second):+d} days"
+            gap, unit, note = days_between(events, first, second), "day", ""
         except TimelineError:
             coarse = "year" if "year" in (one["date_precision"], two["date_precision"]) else "month"
             a, b = pd.Timestamp(one["date"]), pd.Timestamp(two["date"])
             gap = b.year - a.year if coarse == "year" else (b.year - a.year) * 12 + b.month - a.month
-            apart = f"{gap:+d} {coarse}s ({coarse} precision only)"
+            unit, note = coarse, f" ({coarse} precision only)"
+        apart = f"{gap:+d} {unit}{'' if abs(gap) == 1 else 's'}{note}"
         rows.append(
             {
                 "Event": str(one[label_column]),
@@ -106,7 +107,7 @@ def date_disagreements(events: pd.DataFrame, pairs: list[tuple[str, str]], label
 
 
 def precedents_table(precedents: pd.DataFrame, studies: pd.DataFrame) -> pd.DataFrame:
-    """Return the earlier cases in one table: provider actions before 2026, then the academic extraction results.
+    """Return the earlier cases in one table, in date order: provider actions before 2026 and academic extraction results.
 
     ``precedents`` is the ``precedents`` table (one row per case: date, date_precision, actor, target, what,
     outcome, source_id); ``studies`` is ``extraction_studies`` (one row per reported result). Columns: When,
