@@ -62,3 +62,17 @@ def test_every_cross_page_key_exists_in_the_named_notebook(role, path, key, fmt)
     # MyST-NB splits the format off at the last colon, so a cross-page text role without one would lose its key.
     assert role != "text" or fmt, f"give {path}::{key} a format (':s' for text), or MyST-NB misreads the key"
     assert format_plain_text(values[key], fmt), f"{path}::{key} formats to nothing"  # exactly as MyST-NB will
+
+
+LOCAL = re.compile(r"\{glue(?::[a-z]+)?\}`(?P<key>[a-z0-9-]+)(?::[^`]*)?`|\{glue:figure\} +(?P<figure>[a-z0-9-]+)\s")
+
+
+@pytest.mark.parametrize("name", ["chapters/05_allegations.ipynb", "chapters/07_policy.ipynb", "intro.ipynb"])
+def test_every_local_glue_key_is_glued_in_the_same_notebook(name):
+    """A key the prose shows but no cell glues is only a Sphinx warning at build time; catch it here."""
+    notebook = ROOT / name
+    outputs = [o for c in nbformat.read(notebook, as_version=4).cells for o in c.get("outputs", [])]
+    glued = {o.get("metadata", {}).get("scrapbook", {}).get("name") for o in outputs}
+    shown = {m.group("key") or m.group("figure") for m in LOCAL.finditer(buildcache.markdown_of(notebook))}
+    assert shown, f"{name} shows no glued value"
+    assert not sorted(shown - glued), f"{name} shows keys that no cell glues: {sorted(shown - glued)}"
