@@ -1,7 +1,7 @@
 """Checks across the policy tables, so the pipeline figure, the status column and the votes cannot disagree.
 
 The data package checks each table on its own (types, enums, dates, foreign keys). These checks go across tables
-and run in the tests and the data appendix, not in the chapter's narrative.
+and run in the tests (test_policy.py), not in the chapter's narrative.
 """
 
 from __future__ import annotations
