@@ -65,7 +65,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/run.py --runs 3
 
 bib: $(STAMP)
-	$(BIN)/python -m distillbook.bibliography
+	$(BIN)/python -m distillbook.sources
 
 lab: $(STAMP)
 	$(BIN)/jupyter lab --notebook-dir=chapters

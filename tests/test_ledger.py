@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from distillbook import data, factcheck, ledger, style
+from distillbook import data, ledger, style
 
 
 def _claims() -> pd.DataFrame:
@@ -124,7 +124,8 @@ def test_comparison_table_rebuilds_the_article_from_the_real_ledger():
         },
     }
     claims, events = data.load("claims"), data.load("events")
-    cells = factcheck.legacy_view(data.load("article_claims"), "article_comparison")
+    article_claims = data.load("article_claims")
+    cells = article_claims[article_claims["dimension"].notna()].set_index("claim_id", drop=False)
     article = cells.rename(columns={"attributed_to": "accuser", "article_wording": "article_text"})
     verdicts = pd.Series("a verdict", index=article["claim_id"])  # passed through, never judged here
     tables = (claims, events, data.load("distillation_campaigns"))
