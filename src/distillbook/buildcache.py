@@ -83,7 +83,7 @@ def stamp(notebook_path: Path, root: Path) -> str:
         root / "data" / by_name[name]["path"] for name in data_dependencies(notebook_path, root) if name in by_name
     ]
     code_files = [
-        *sorted((root / "src" / "distillbook").glob("*.py")),
+        *sorted((root / "src" / "distillbook").rglob("*.py")),  # subpackages (factcheck/) count too
         root / "src" / "distillbook" / "book.mplstyle",
         root / "requirements.txt",
         root / "data" / data.PACKAGE_FILE,
