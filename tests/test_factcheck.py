@@ -684,3 +684,26 @@ def test_every_chapter_states_the_rules_verdict(real):
         if expected.get(claim_id) != verdict
     ]
     assert not wrong, "\n".join(wrong)
+
+
+def test_gap_chart_keeps_units_apart():
+    import matplotlib.pyplot as plt
+
+    gaps = pd.DataFrame(
+        {
+            "claim_id": ["X1", "X2"],
+            "short_label": ["days", "dollars"],
+            "verdict": ["differs", "matches"],
+            "unit": ["days", "USD"],
+            "article_value": [12.0, 5.3e6],
+            "source_value": [11.0, 5.33e6],
+            "allowed_low": [12.0, 5.25e6],
+            "allowed_high": [12.0, 5.35e6],
+        }
+    )
+    figure, ax = plt.subplots()
+    with pytest.raises(ValueError, match="one unit per axis"):
+        factcheck.plot_gaps(gaps, ax)
+    ax = factcheck.plot_gaps(gaps[gaps["unit"] == "USD"].reset_index(drop=True), ax)
+    assert ax.get_xlabel() == "US dollars, millions"
+    plt.close(figure)

@@ -73,10 +73,14 @@ def plot_gaps(data: pd.DataFrame, ax: plt.Axes) -> plt.Axes:
         ax.plot(row.source_value, y, "o", color=VERDICT_COLOURS[row.verdict], markersize=7)
     if log:
         ax.set_xscale("log")
-    if top >= 10_000:  # whole numbers with separators, not an offset such as '1e6' under the axis
-        ax.xaxis.set_major_formatter(mticker.FuncFormatter(lambda x, _: f"{x:,.0f}"))
+    millions = top >= 1_000_000  # '5.3' on an axis labelled in millions, not an offset such as '1e6'
+    if millions:
+        ax.xaxis.set_major_formatter(mticker.FuncFormatter(lambda x, _: f"{x / 1e6:,.2f}".rstrip("0").rstrip(".")))
+    if not log:
+        ax.xaxis.set_major_locator(mticker.MaxNLocator(6))
     ax.set_yticks(range(len(data)), [f"{r.claim_id} {r.short_label}" for r in data.itertuples()])
     ax.set_ylim(len(data) - 0.5, -0.5)
-    ax.set_xlabel(UNIT_LABELS.get(units[0], units[0]) + (" (log scale)" if log else ""))
+    label = UNIT_LABELS.get(units[0], units[0]) + (", millions" if millions else "")
+    ax.set_xlabel(label + (" (log scale)" if log else ""))
     ax.grid(axis="y", visible=False)
     return ax
