@@ -516,10 +516,10 @@ def test_stored_counts_are_what_the_data_implies(real):
     counts = factcheck.verdict_counts(factcheck.check_claims(claims, loaded)).iloc[0]
     values = glued(NOTEBOOK)
     assert values["check-claims-total"] == len(claims)
-    assert values["check-matches"] == factcheck.in_words(counts["matches"]).capitalize()
-    assert values["check-differs"] == factcheck.in_words(counts["differs"])
-    assert values["check-misattributed"] == factcheck.in_words(counts["misattributed"])
-    assert values["check-cannot"] == factcheck.in_words(counts["cannot be checked"])
+    for verdict, name in [("matches", "matches"), ("differs", "differs"), ("misattributed", "misattributed"),
+                          ("cannot be checked", "cannot")]:  # fmt: skip
+        assert values[f"check-{name}"] == counts[verdict]  # numbers, for the front page
+        assert values[f"check-{name}-words"] == factcheck.in_words(counts[verdict])  # words, for the prose
 
 
 def test_markdown_uses_only_glued_names():
