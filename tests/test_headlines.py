@@ -13,7 +13,7 @@ CHAPTER_1 = repository_root() / "chapters" / "01_what_is_distillation.ipynb"
 def test_reads_numbers_and_strings_but_not_figures():
     values = headlines.glued_values(CHAPTER_1)
     assert isinstance(values["kd-teacher-accuracy"], float)
-    assert isinstance(values["kd-best-soft-condition"], str)
+    assert isinstance(values["kd-temperature-grid"], str)
     assert "kd-learning-curve" not in values
 
 
