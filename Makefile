@@ -15,9 +15,10 @@ export PYDEVD_DISABLE_FILE_VALIDATION := 1
 # Notebooks are independent: the build pre-executes them and pytest runs them this many at a time (bench/).
 WORKERS ?= 2
 
-# Offline: in `make test`, `make book` and `make determinism` every Python process (pytest, Sphinx, each notebook
-# kernel) refuses network connections other than loopback (tools/offline/sitecustomize.py). A refused attempt is
-# logged, and the target fails afterwards even if some library caught the error.
+# Offline: in `make test`, `make book`, `make determinism` and `make browser-test` every Python process (pytest,
+# Sphinx, each notebook kernel, Selenium) refuses network connections other than loopback
+# (tools/offline/sitecustomize.py). A refused attempt is logged, and the target fails afterwards even if some
+# library caught the error.
 OFFLINE = DISTILLBOOK_OFFLINE=1 DISTILLBOOK_NETLOG=$(CURDIR)/_build/network-attempts-$@.log \
 	PYTHONPATH=$(CURDIR)/tools/offline$(if $(PYTHONPATH),:$(PYTHONPATH))
 OFFLINE_START = mkdir -p _build && rm -f _build/network-attempts-$@.log
@@ -51,15 +52,18 @@ determinism: $(STAMP)
 	$(OFFLINE) $(BIN)/python tools/determinism.py
 	@$(OFFLINE_CHECK)
 
-# Every page of an already-built _build/html (run `make book` first) in headless Chromium, which it installs
-# from Debian's packages when missing (needs root). Screenshots go to _build/screenshots/.
+# Every page of an already-built _build/html (run `make book` first) in headless Chromium driven by Selenium,
+# with an axe-core audit of each; Debian's chromium and chromium-driver are installed when missing (needs root).
+# Screenshots go to _build/screenshots/, the report to _build/browser-report.json.
 browser-test: $(STAMP)
-	@if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then \
+	@if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then \
 		if [ "$$(id -u)" != 0 ]; then echo "browser-test: install chromium and chromium-driver (as root)"; exit 1; fi; \
 		echo "browser-test: installing Debian's chromium and chromium-driver"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; \
 	fi
-	$(BIN)/python tools/browser_test.py _build/html
+	@$(OFFLINE_START)
+	SE_OFFLINE=true $(OFFLINE) $(BIN)/python -m booktools.browser _build/html
+	@$(OFFLINE_CHECK)
 
 # Measures notebook, build and test times in a temporary clone of the committed tree (bench/results.md).
 bench: $(STAMP)

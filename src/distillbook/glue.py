@@ -48,13 +48,19 @@ def figure(name: str, figure: Figure) -> None:
     plt.close(figure)
 
 
-def table(frame: pd.DataFrame, name: str):
+def table(frame: pd.DataFrame, name: str, index: bool = False):
     """Return ``frame`` as a pandas Styler without the index, left-aligned, whose HTML is the same every run.
 
     pandas gives each Styler a random id unless one is set; ``name`` (letters, digits, dashes) is used instead,
     so stored notebook outputs compare equal under nbval. Use a different name for each table in the book.
-    Works in a chain: ``frame.pipe(glue.table, "costs-phases")``.
+    Works in a chain: ``frame.pipe(glue.table, "costs-phases")``. With ``index=True`` the index's named levels
+    (``frame.set_index("Study")``, a pivot table's rows) are shown as the first columns, under their names. Either
+    way every header cell has text, unlike pandas' own display of a named index, whose second header row of empty
+    cells screen readers announce as blank headers (axe: empty-table-header).
     """
     if not re.fullmatch(r"[A-Za-z0-9-]+", name):
         raise ValueError(f"table name '{name}' must be letters, digits and dashes")
+    named = [level for level in frame.index.names if level is not None]
+    if index and named:
+        frame = frame.reset_index(level=named)
     return frame.style.hide(axis="index").set_uuid(name).set_properties(**{"text-align": "left"})
