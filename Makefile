@@ -1,10 +1,14 @@
 # The two commands: `make book` builds the HTML book, `make test` runs every test and notebook.
-# Both create the pinned environment in .venv first (again whenever requirements.txt or pyproject.toml change).
+# Both create the pinned environment in .venv first (again whenever requirements.txt or pyproject.toml change),
+# with uv (tools/environment.py), from requirements.txt: one lock for Python 3.11, 3.12 and 3.13.
 
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
-PYTHON ?= $(shell command -v python3.11 || command -v python3)
-VENV := .venv
+# The first of python3, python3.13, python3.12, python3.11 that the lock supports; or `make PYTHON=/path/to/python`.
+SUPPORTED = import sys; sys.exit(not (3, 11, 5) <= sys.version_info[:3] < (3, 14))
+PYTHON ?= $(shell for p in python3 python3.13 python3.12 python3.11; do \
+	command -v $$p >/dev/null && $$p -c '$(SUPPORTED)' 2>/dev/null && command -v $$p && break; done)
+VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 # One BLAS thread: results are bit-for-bit repeatable and two notebooks can share the two cores.
@@ -25,12 +29,17 @@ OFFLINE_START = mkdir -p _build && rm -f _build/network-attempts-$@.log
 OFFLINE_CHECK = if [ -s _build/network-attempts-$@.log ]; then \
 	echo "make $@ tried to use the network (blocked):"; cat _build/network-attempts-$@.log; exit 1; fi
 
-.PHONY: book test lab lint clean distclean freeze env bib determinism browser-test bench models
+.PHONY: book test lab lint clean distclean lock env bib determinism browser-test bench pdf chromium models
 
 env: $(STAMP)
 
 $(STAMP): requirements.txt pyproject.toml tools/environment.py
-	$(PYTHON) tools/environment.py
+	@if [ -z "$(PYTHON)" ]; then echo "make: no Python 3.11.5 to 3.13 found; run make PYTHON=/path/to/python3.13"; exit 1; fi
+	$(PYTHON) tools/environment.py --venv $(VENV)
+
+# Recompile the universal lock from requirements.in (pins already in requirements.txt are kept where possible).
+lock:
+	$(PYTHON) tools/environment.py --lock
 
 book: $(STAMP)
 	@$(OFFLINE_START)
@@ -38,6 +47,7 @@ book: $(STAMP)
 	$(BIN)/python -m distillbook.appendix  # the data-package zip the appendix links to, in _build/
 	$(OFFLINE) $(BIN)/jupyter-book build . --warningiserror --nitpick --keep-going --quiet
 	@$(OFFLINE_CHECK)
+	@if [ -f _build/pdf/book.pdf ]; then cp _build/pdf/book.pdf _build/html/book.pdf; fi  # the PDF edition (make pdf)
 	$(BIN)/python tools/check_html.py _build/html
 	@echo "Book built: open _build/html/index.html"
 
@@ -65,9 +75,31 @@ browser-test: $(STAMP)
 	SE_OFFLINE=true $(OFFLINE) $(BIN)/python -m booktools.browser _build/html
 	@$(OFFLINE_CHECK)
 
-# Measures notebook, build and test times in a temporary clone of the committed tree (bench/results.md).
+# Debian's chromium and chromium-driver, installed when missing (needs root): the PDF edition prints with them.
+chromium:
+	@if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then \
+		if [ "$$(id -u)" != 0 ]; then echo "$@: install chromium and chromium-driver (as root)"; exit 1; fi; \
+		echo "$@: installing Debian's chromium and chromium-driver"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; \
+	fi
+
+# The PDF edition: the single-page HTML build (notebooks from the same execution cache as `make book`) printed by
+# headless Chromium once MathJax has typeset every formula; _build/pdf/book.pdf, also copied into _build/html
+# when the HTML book exists. Then tests/test_pdf.py checks it (chapter titles, every figure, no blank page).
+pdf: $(STAMP) chromium
+	@$(OFFLINE_START)
+	$(OFFLINE) $(BIN)/python -m distillbook.buildcache --execute $(WORKERS)
+	@echo "pdf: building the single-page HTML edition (_build/singlehtml)"
+	$(OFFLINE) $(BIN)/jupyter-book build . --builder singlehtml --warningiserror --nitpick --keep-going --quiet
+	@$(OFFLINE_CHECK)
+	$(BIN)/python -m booktools.pdf _build/singlehtml/index.html _build/pdf/book.pdf --copy-to _build/html
+	$(BIN)/python -m pytest -q -p no:randomly tests/test_pdf.py
+
+# Measures a fresh clone, notebooks, builds and tests in temporary clones of the committed tree and fails on any
+# missed target (bench/results.md). BENCH_RUNS repeats each warm measurement.
+BENCH_RUNS ?= 1
 bench: $(STAMP)
-	$(BIN)/python bench/run.py --runs 3
+	$(BIN)/python bench/run.py --runs $(BENCH_RUNS) --workers $(WORKERS) --python $(PYTHON)
 
 # Retrains chapter 3's teacher (data/models/lm_teacher.npz, same bytes on this machine with one BLAS thread);
 # then checks that its bytes and hash still match data/datapackage.json.
@@ -84,15 +116,11 @@ lab: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check src tests tools bench
 	$(BIN)/ruff format --check src tests tools bench
-	$(BIN)/nbqa ruff chapters
-
-freeze: $(STAMP)
-	$(BIN)/python -m pip freeze --exclude-editable | grep -v '^-e' > requirements.txt.new
-	@echo "Wrote requirements.txt.new; review it, then move it over requirements.txt"
+	$(BIN)/nbqa ruff chapters intro.ipynb
 
 clean:
 	rm -rf _build .pytest_cache
 	find . -name __pycache__ -not -path './$(VENV)/*' -prune -exec rm -rf {} +
 
 distclean: clean
-	rm -rf $(VENV) src/*.egg-info
+	rm -rf $(VENV) .venv-* src/*.egg-info

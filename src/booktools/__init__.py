@@ -1,1 +1,1 @@
-"""Build and test tooling for the book 'Copying the Teacher' (not needed to read or run the chapters)."""
+"""Build tooling for the book: its build cache, HTML checks, offline guard, Sphinx extension and PDF edition."""
