@@ -95,7 +95,19 @@ def test_negative_delta_and_bad_shapes_are_refused():
         watermark.watermark_logits(np.zeros((1, 10)), np.array([0]), green, delta=-1.0)
     with pytest.raises(WatermarkError, match="do not fit"):
         watermark.watermark_logits(np.zeros((1, 9)), np.array([0]), green, delta=1.0)
-    with pytest.raises(WatermarkError, match="at least two tokens"):
+    with pytest.raises(WatermarkError, match="more than 1 tokens"):
         watermark.detect(np.array([3]), green)
     with pytest.raises(WatermarkError, match="no green or no red"):
         GreenList.make(3, 0.1, key=0)
+
+
+def test_wider_histories_and_skipped_prompts():
+    green = GreenList.make(5, 0.4, key=3, width=2)
+    assert green.table.shape == (25, 5) and green.history(np.array([[1, 2]])).tolist() == [7]
+    tokens = np.array([[0, 1, 2, 3, 4, 0]])
+    tuples = watermark.scored_tuples(tokens, width=2, skip=3)  # scores tokens 3, 4, 0 with their two predecessors
+    assert tuples.tolist() == [[1, 2, 3], [2, 3, 4], [3, 4, 0]]
+    with pytest.raises(WatermarkError, match="shape"):
+        green.history(np.array([1, 2]))
+    with pytest.raises(WatermarkError, match="width"):
+        GreenList.make(5, 0.4, key=3, width=4)

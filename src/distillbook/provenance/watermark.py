@@ -1,13 +1,15 @@
 """A green-list watermark on a language model's sampled tokens, and its detector (Kirchenbauer et al. 2023).
 
-At each step the previous token seeds a pseudo-random split of the vocabulary: a fraction ``gamma`` of tokens is
-"green", the rest "red"; the provider adds ``delta`` to the logits of green tokens before sampling, so watermarked
+At each step the previous token (or the last ``width`` tokens) seeds a pseudo-random split of the vocabulary: a
+fraction ``gamma`` of tokens is "green", the rest "red"; the provider adds ``delta`` to the logits of green tokens before sampling, so watermarked
 text holds more green tokens than chance. Anyone holding the key can count them. Under the null hypothesis (text
 that does not depend on the key) each scored token is green with probability ``gamma``.
 
 Scoring here follows Sander et al. (2024, "Watermarking Makes Language Models Radioactive") in one respect that
-matters for a small vocabulary: a (previous token, token) pair is scored once however often it recurs, because
-repeated pairs are not independent draws and would inflate the evidence. Two nulls are offered: the binomial tail
+matters for a small vocabulary: a (previous tokens, token) tuple is scored once however often it recurs, because
+repeated tuples are not independent draws and would inflate the evidence. With 65 characters and ``width`` 1 there
+are at most 65 × 65 distinct tuples to score, whatever the length of the text; ``width`` 2 (the window Sander et
+al.'s code uses) allows 65³. Two nulls are offered: the binomial tail
 (exact for independent pairs; with a split drawn without replacement it is slightly conservative) and a
 key-permutation test (the same statistic under many other keys), which needs no independence assumption at all.
 
@@ -31,8 +33,9 @@ class WatermarkError(BookError):
 
 @dataclass(frozen=True)
 class GreenList:
-    """The secret split of a vocabulary: ``table[previous, token]`` is True where ``token`` is green after ``previous``.
+    """The secret split of a vocabulary: ``table[h, token]`` is True where ``token`` is green after history ``h``.
 
+    A history is the last ``width`` tokens, numbered ``h = Σ token_i · V^(width-1-i)`` (oldest first).
     ``gamma`` is the requested green fraction in (0, 1); the realised fraction is ``green_size / vocabulary_size``
     (``green_fraction``), which the detector uses. ``key`` is the provider's secret integer.
     """
@@ -40,24 +43,42 @@ class GreenList:
     vocabulary_size: int
     gamma: float
     key: int
+    width: int
     table: np.ndarray
 
     @classmethod
-    def make(cls, vocabulary_size: int, gamma: float, key: int) -> GreenList:
-        """Draw the split for every previous token from ``key``; raise WatermarkError for bad parameters."""
+    def make(cls, vocabulary_size: int, gamma: float, key: int, width: int = 1) -> GreenList:
+        """Draw the split after every history of ``width`` tokens from ``key``; raise WatermarkError for bad input."""
         if not isinstance(vocabulary_size, int | np.integer) or vocabulary_size < 2:
             raise WatermarkError(f"vocabulary_size must be an integer of at least 2, got {vocabulary_size!r}")
         if not 0 < gamma < 1:
             raise WatermarkError(f"gamma (the green fraction) must lie strictly between 0 and 1, got {gamma!r}")
+        if width not in (1, 2, 3):
+            raise WatermarkError(f"width (tokens of history that seed the split) must be 1, 2 or 3, got {width!r}")
         green_size = round(float(gamma) * vocabulary_size)
         if not 0 < green_size < vocabulary_size:
             raise WatermarkError(f"gamma={gamma} leaves no green or no red token in a vocabulary of {vocabulary_size}")
-        # Row ``previous`` of one keyed random matrix ranks the tokens that may follow it; the lowest ranks are green.
-        ranks = np.random.default_rng(int(key)).random((vocabulary_size, vocabulary_size)).argsort(axis=1)
-        table = np.zeros((vocabulary_size, vocabulary_size), dtype=bool)
+        # Row ``h`` of one keyed random matrix ranks the tokens that may follow history h; the lowest ranks are green.
+        histories = vocabulary_size**width
+        ranks = np.random.default_rng([int(key), width]).random((histories, vocabulary_size)).argsort(axis=1)
+        table = np.zeros((histories, vocabulary_size), dtype=bool)
         np.put_along_axis(table, ranks[:, :green_size], True, axis=1)
         table.setflags(write=False)
-        return cls(int(vocabulary_size), float(gamma), int(key), table)
+        return cls(int(vocabulary_size), float(gamma), int(key), int(width), table)
+
+    def history(self, previous_tokens: np.ndarray) -> np.ndarray:
+        """Row numbers of ``table`` for histories given as an (n, width) array of tokens (or (n,) when width is 1)."""
+        previous_tokens = np.asarray(previous_tokens, dtype=np.int64)
+        if previous_tokens.ndim == 1 and self.width == 1:
+            return previous_tokens
+        if previous_tokens.ndim != 2 or previous_tokens.shape[1] != self.width:
+            raise WatermarkError(f"histories must have shape (n, {self.width}), got {previous_tokens.shape}")
+        powers = self.vocabulary_size ** np.arange(self.width - 1, -1, -1)
+        return previous_tokens @ powers
+
+    def is_green(self, previous_tokens: np.ndarray, tokens: np.ndarray) -> np.ndarray:
+        """Boolean array: is each token green after its history?"""
+        return self.table[self.history(previous_tokens), np.asarray(tokens)]
 
     @property
     def green_size(self) -> int:
@@ -73,35 +94,38 @@ class GreenList:
 def watermark_logits(logits: np.ndarray, previous_tokens: np.ndarray, green: GreenList, delta: float) -> np.ndarray:
     """Return ``logits`` (contexts × vocabulary) with ``delta`` added to each context's green tokens.
 
-    ``previous_tokens`` holds, for each row, the last token of that context. ``delta`` ≥ 0 (0 leaves the text
-    unwatermarked); raises WatermarkError otherwise or when shapes disagree.
+    ``previous_tokens`` holds, for each row, the last ``green.width`` tokens of that context ((n,) for width 1).
+    ``delta`` ≥ 0 (0 leaves the text unwatermarked); raises WatermarkError otherwise or when shapes disagree.
     """
     if not delta >= 0:
         raise WatermarkError(f"delta (the bias toward green tokens) must be 0 or more, got {delta!r}")
     logits = np.asarray(logits, dtype=float)
     previous_tokens = np.asarray(previous_tokens)
-    if logits.ndim != 2 or logits.shape[1] != green.vocabulary_size or previous_tokens.shape != (logits.shape[0],):
+    if logits.ndim != 2 or logits.shape[1] != green.vocabulary_size or len(previous_tokens) != logits.shape[0]:
         raise WatermarkError(
             f"logits of shape {logits.shape} and previous tokens of shape {previous_tokens.shape} do not fit a "
             f"vocabulary of {green.vocabulary_size}"
         )
-    return logits + delta * green.table[previous_tokens]
+    return logits + delta * green.table[green.history(previous_tokens)]
 
 
-def scored_pairs(tokens: np.ndarray, deduplicate: bool = True) -> np.ndarray:
-    """Return the (previous, token) pairs a detector scores, as an (n, 2) array; each distinct pair once by default.
+def scored_tuples(tokens: np.ndarray, width: int = 1, deduplicate: bool = True, skip: int = 0) -> np.ndarray:
+    """Return the (history..., token) tuples a detector scores, as an (n, width + 1) array; each distinct one once.
 
-    ``tokens`` is one sequence (1-D) or several of equal length (2-D, one per row); pairs never cross rows.
+    ``tokens`` is one sequence (1-D) or several of equal length (2-D, one per row); tuples never cross rows. The
+    first ``skip`` tokens of each row are history only, never scored (a prompt the scored model did not write).
     """
-    tokens = np.atleast_2d(np.asarray(tokens))
-    if tokens.shape[1] < 2:
-        raise WatermarkError("a sequence needs at least two tokens to score one (previous, token) pair")
-    previous, following = tokens[:, :-1].ravel().astype(np.int64), tokens[:, 1:].ravel().astype(np.int64)
-    if deduplicate:  # one integer per pair: a 1-D unique is far faster than a row-wise one
+    tokens = np.atleast_2d(np.asarray(tokens, dtype=np.int64))
+    first = max(width, skip)
+    if tokens.shape[1] <= first:
+        raise WatermarkError(f"a sequence needs more than {first} tokens to score one (history, token) tuple")
+    columns = [tokens[:, first - width + i : tokens.shape[1] - width + i].ravel() for i in range(width + 1)]
+    tuples = np.stack(columns, axis=1)
+    if deduplicate:  # one integer per tuple: a 1-D unique is far faster than a row-wise one
         base = int(tokens.max()) + 1
-        codes = np.unique(previous * base + following)
-        previous, following = codes // base, codes % base
-    return np.stack([previous, following], axis=1)
+        codes = np.unique(tuples @ base ** np.arange(width, -1, -1))
+        tuples = np.stack([(codes // base**p) % base for p in range(width, -1, -1)], axis=1)
+    return tuples
 
 
 @dataclass(frozen=True)
@@ -122,24 +146,28 @@ def z_score(green_count: int, scored: int, green_fraction: float) -> float:
     return float((green_count - expected) / np.sqrt(scored * green_fraction * (1 - green_fraction)))
 
 
-def detect(tokens: np.ndarray, green: GreenList, deduplicate: bool = True) -> Detection:
-    """Test ``tokens`` for an excess of green pairs; the p-value is the exact binomial tail P(X ≥ green)."""
-    pairs = scored_pairs(tokens, deduplicate)
-    green_count = int(green.table[pairs[:, 0], pairs[:, 1]].sum())
+def detect(tokens: np.ndarray, green: GreenList, deduplicate: bool = True, skip: int = 0) -> Detection:
+    """Test ``tokens`` for an excess of green tuples; the p-value is the exact binomial tail P(X ≥ green).
+
+    ``skip`` leading tokens per row are history only (see :func:`scored_tuples`).
+    """
+    tuples = scored_tuples(tokens, green.width, deduplicate, skip)
+    green_count = int(green.is_green(tuples[:, :-1], tuples[:, -1]).sum())
     fraction = green.green_fraction
-    p_value = float(stats.binom.sf(green_count - 1, len(pairs), fraction))
-    return Detection(len(pairs), green_count, z_score(green_count, len(pairs), fraction), p_value)
+    p_value = float(stats.binom.sf(green_count - 1, len(tuples), fraction))
+    return Detection(len(tuples), green_count, z_score(green_count, len(tuples), fraction), p_value)
 
 
 def green_mass(probabilities: np.ndarray, previous_tokens: np.ndarray, green: GreenList) -> float:
     """Mean probability a model puts on green tokens, over contexts (rows of ``probabilities``).
 
-    The statistic of the open-model test: with the suspect's weights the accuser reads its next-token
+    ``previous_tokens`` are each context's last ``green.width`` tokens. The statistic of the open-model test: with
+    the suspect's weights the accuser reads its next-token
     distributions directly instead of sampling text. For a model that never saw the key it averages
     ``green.green_fraction`` over keys; judge it with :func:`key_permutation_p_value`.
     """
     probabilities = np.asarray(probabilities, dtype=float)
-    return float((probabilities * green.table[np.asarray(previous_tokens)]).sum(axis=1).mean())
+    return float((probabilities * green.table[green.history(previous_tokens)]).sum(axis=1).mean())
 
 
 def key_permutation_p_value(observed: float, null_statistics: np.ndarray) -> float:
