@@ -146,13 +146,22 @@ def z_score(green_count: int, scored: int, green_fraction: float) -> float:
     return float((green_count - expected) / np.sqrt(scored * green_fraction * (1 - green_fraction)))
 
 
-def detect(tokens: np.ndarray, green: GreenList, deduplicate: bool = True, skip: int = 0) -> Detection:
+def detect(
+    tokens: np.ndarray, green: GreenList, deduplicate: bool = True, skip: int = 0, histories: np.ndarray | None = None
+) -> Detection:
     """Test ``tokens`` for an excess of green tuples; the p-value is the exact binomial tail P(X ≥ green).
 
-    ``skip`` leading tokens per row are history only (see :func:`scored_tuples`).
+    ``skip`` leading tokens per row are history only (see :func:`scored_tuples`); ``histories``, if given, keeps
+    only tuples whose history is among them (see :func:`seen_histories`).
     """
     tuples = scored_tuples(tokens, green.width, deduplicate, skip)
-    green_count = int(green.is_green(tuples[:, :-1], tuples[:, -1]).sum())
+    history = green.history(tuples[:, :-1] if green.width > 1 else tuples[:, 0])
+    if histories is not None:
+        keep = np.isin(history, histories)
+        tuples, history = tuples[keep], history[keep]
+    if len(tuples) == 0:
+        raise WatermarkError("no tuple left to score after the history filter")
+    green_count = int(green.table[history, tuples[:, -1]].sum())
     fraction = green.green_fraction
     p_value = float(stats.binom.sf(green_count - 1, len(tuples), fraction))
     return Detection(len(tuples), green_count, z_score(green_count, len(tuples), fraction), p_value)
@@ -176,3 +185,15 @@ def key_permutation_p_value(observed: float, null_statistics: np.ndarray) -> flo
     if null_statistics.size == 0:
         raise WatermarkError("a permutation test needs at least one null key")
     return float((1 + np.sum(null_statistics >= observed)) / (1 + null_statistics.size))
+
+
+
+def seen_histories(tokens: np.ndarray, green: GreenList, skip: int = 0) -> np.ndarray:
+    """The distinct histories (``green.table`` rows) after which ``tokens`` hold a scored token.
+
+    Sander et al.'s filter: restricting a test to histories seen in the accuser's own watermarked outputs keeps the
+    null valid (whether the next token is green after a history does not depend on which histories were chosen)
+    and drops histories the suspect can only have learned from other text.
+    """
+    tuples = scored_tuples(tokens, green.width, deduplicate=True, skip=skip)
+    return np.unique(green.history(tuples[:, :-1] if green.width > 1 else tuples[:, 0]))

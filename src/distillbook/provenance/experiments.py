@@ -1,0 +1,158 @@
+"""Chapter 06's runs: a watermarked teacher API, students trained on a share of its text, and the tests an accuser
+could run on them (closed model: the suspect's generated text; open model: its next-character distributions), plus
+the fingerprint test on prompts where the teacher is idiosyncratic.
+
+The teacher, the corpus split and the students are those of chapter 03 (:mod:`distillbook.language_model`); the
+watermark is :mod:`distillbook.provenance.watermark`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from distillbook.language_model import copier, model
+from distillbook.language_model.api import LanguageModelAPI
+from distillbook.provenance import fingerprint, watermark
+from distillbook.provenance.watermark import GreenList
+
+
+@dataclass(frozen=True)
+class WatermarkSettings:
+    """The provider's watermark: green fraction ``gamma``, bias ``delta`` (logits), history ``width``, secret ``key``.
+
+    gamma 0.25 is the value of Sander et al.'s released data; delta 2 is the middle of Kirchenbauer et al.'s range.
+    """
+
+    gamma: float = 0.25
+    delta: float = 2.0
+    width: int = 1
+    key: int = 20260223
+
+    def green_list(self, vocabulary_size: int, key: int | None = None) -> GreenList:
+        """The split for this vocabulary, under the secret key or under another ``key`` (for a null)."""
+        return GreenList.make(vocabulary_size, self.gamma, self.key if key is None else key, self.width)
+
+
+class WatermarkedAPI(LanguageModelAPI):
+    """Chapter 03's API whose sampled text carries a green-list watermark.
+
+    Only sampling changes: the scores returned in the score modes stay the model's own distribution, so a copier
+    that learns from them receives no watermark (the chapter measures this).
+    """
+
+    def __init__(self, lm, mode: str, green: GreenList, delta: float, k: int | None = None, seed: int = 0):
+        super().__init__(lm, mode, k=k, seed=seed)
+        self.green = green
+        self.delta = delta
+
+    def sample_token(self, logits: np.ndarray, contexts: np.ndarray) -> np.ndarray:
+        """Add ``delta`` to the green characters' logits after each context's history, then sample as usual."""
+        history = contexts[:, -self.green.width :] if self.green.width > 1 else contexts[:, -1]
+        return super().sample_token(watermark.watermark_logits(logits, history, self.green, self.delta), contexts)
+
+
+def history_of(contexts: np.ndarray, width: int) -> np.ndarray:
+    """The last ``width`` characters of each context, in the shape :class:`GreenList` expects."""
+    return contexts[:, -width:] if width > 1 else contexts[:, -1]
+
+
+def honest_user_cost(teacher, contexts: np.ndarray, next_characters: np.ndarray, settings: WatermarkSettings) -> dict:
+    """The teacher's bits per character on real text with and without the watermark's bias (bits per character).
+
+    What an honest user loses: the watermarked distribution is the one its sampled text follows.
+    """
+    green = settings.green_list(teacher.vocabulary.size)
+    logits = teacher.logits(contexts)
+    marked = watermark.watermark_logits(logits, history_of(contexts, settings.width), green, settings.delta)
+    rows = np.arange(len(next_characters))
+    clean_bpc = -model.log_softmax(logits)[rows, next_characters].mean() / model.LOG2
+    marked_bpc = -model.log_softmax(marked)[rows, next_characters].mean() / model.LOG2
+    return {"clean_bpc": float(clean_bpc), "watermarked_bpc": float(marked_bpc)}
+
+
+def mixed_training_set(
+    marked_contexts: np.ndarray,
+    marked_targets: np.ndarray,
+    real_indices: np.ndarray,
+    characters: int,
+    share: float,
+    student_context: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """``characters`` training examples of which a fraction ``share`` comes from the watermarked API's text.
+
+    The API's examples are taken in order (the first prompts' continuations); the rest is consecutive real text.
+    """
+    marked_count = int(round(share * characters))
+    if marked_count > len(marked_contexts):
+        raise ValueError(f"asked for {marked_count} watermarked examples, only {len(marked_contexts)} were generated")
+    real_contexts, real_targets = copier.real_text_set(real_indices, characters - marked_count, student_context)
+    return (
+        np.concatenate([marked_contexts[:marked_count], real_contexts]),
+        np.concatenate([marked_targets[:marked_count], real_targets]),
+    )
+
+
+def suspect_text(student, prompts: np.ndarray, length: int, seed: int) -> np.ndarray:
+    """Prompts followed by the suspect's own continuations, one row per prompt (what a closed-model accuser reads)."""
+    response = LanguageModelAPI(student, "text", seed=seed).query(prompts, length)
+    return np.concatenate([response.prompts, response.tokens], axis=1)
+
+
+def closed_tests(
+    text: np.ndarray, prompt_length: int, green: GreenList, tokens_read: list[int], histories: np.ndarray | None = None
+) -> pd.DataFrame:
+    """The closed-model test on the first ``tokens_read`` generated characters (whole rows, in order).
+
+    Returns one row per budget: tokens_read, scored (distinct tuples), green_share and p_value.
+    """
+    per_row = text.shape[1] - prompt_length
+    rows = []
+    for budget in tokens_read:
+        used = text[: max(1, int(np.ceil(budget / per_row)))]
+        result = watermark.detect(used, green, skip=prompt_length, histories=histories)
+        rows.append(
+            {"tokens_read": used.shape[0] * per_row, "scored": result.scored,
+             "green_share": result.green / result.scored, "p_value": result.p_value}
+        )
+    return pd.DataFrame(rows)
+
+
+def open_test(student, contexts: np.ndarray, settings: WatermarkSettings, null_keys: int = 199) -> dict:
+    """The open-model test: the suspect's green probability mass under the key, against ``null_keys`` other keys.
+
+    Returns green_mass, the null's mean, the permutation p-value (never below 1 / (1 + null_keys)) and a z-score
+    against the null keys with its normal tail p-value (an approximation, for effects beyond the permutation floor).
+    """
+    probabilities = model.softmax(student.logits(contexts))
+    history = history_of(contexts, settings.width)
+    size = student.vocabulary.size
+    observed = watermark.green_mass(probabilities, history, settings.green_list(size))
+    null = np.array(
+        [watermark.green_mass(probabilities, history, settings.green_list(size, key=k)) for k in range(null_keys)]
+    )
+    z = (observed - null.mean()) / null.std(ddof=1)
+    return {
+        "green_mass": observed,
+        "null_mean": float(null.mean()),
+        "permutation_p_value": watermark.key_permutation_p_value(observed, null),
+        "z_score": float(z),
+        "normal_p_value": float(stats.norm.sf(z)),
+    }
+
+
+def agreement_on_quirks(teacher, reference, suspect, control, contexts: np.ndarray, seed: int = 0):
+    """The fingerprint test on ``contexts`` where the teacher's top character differs from ``reference``'s.
+
+    ``reference`` chooses the prompts; ``control`` (a different independent model) is the comparison; both are
+    real-text students of the suspect's size.
+    """
+    top = {name: m.logits(contexts).argmax(axis=1) for name, m in
+           {"teacher": teacher, "reference": reference, "suspect": suspect, "control": control}.items()}
+    quirks = fingerprint.quirk_prompts(top["teacher"], top["reference"])
+    return fingerprint.paired_permutation_test(
+        top["suspect"][quirks] == top["teacher"][quirks], top["control"][quirks] == top["teacher"][quirks], seed=seed
+    )
