@@ -24,7 +24,7 @@ OFFLINE_START = mkdir -p _build && rm -f _build/network-attempts-$@.log
 OFFLINE_CHECK = if [ -s _build/network-attempts-$@.log ]; then \
 	echo "make $@ tried to use the network (blocked):"; cat _build/network-attempts-$@.log; exit 1; fi
 
-.PHONY: book test lab lint clean distclean freeze env bib determinism browser-test bench
+.PHONY: book test lab lint clean distclean freeze env bib determinism browser-test bench models
 
 env: $(STAMP)
 
@@ -63,6 +63,12 @@ browser-test: $(STAMP)
 # Measures notebook, build and test times in a temporary clone of the committed tree (bench/results.md).
 bench: $(STAMP)
 	$(BIN)/python bench/run.py --runs 3
+
+# Retrains chapter 3's teacher (data/models/lm_teacher.npz, same bytes on this machine with one BLAS thread);
+# then checks that its bytes and hash still match data/datapackage.json.
+models: $(STAMP)
+	$(BIN)/python -m distillbook.language_model.train
+	$(BIN)/python -c "from distillbook import data; data.path_of('lm_teacher'); print('lm_teacher matches datapackage.json')"
 
 bib: $(STAMP)
 	$(BIN)/python -m distillbook.bibliography

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import hashlib
 import io
 import json
 import re
@@ -98,8 +99,16 @@ def read_package(root: Path | None = None) -> dict[str, Any]:
 
 
 def resource_names(root: Path | None = None) -> list[str]:
-    """Return the names of every resource in the data package, in the order it lists them."""
-    return [resource["name"] for resource in read_package(root)["resources"]]
+    """Return the names of every table (tabular resource) in the data package, in the order it lists them.
+
+    File resources without a Table Schema (a text corpus, model weights) are listed by :func:`file_resource_names`.
+    """
+    return [resource["name"] for resource in read_package(root)["resources"] if "schema" in resource]
+
+
+def file_resource_names(root: Path | None = None) -> list[str]:
+    """Return the names of the data package's non-tabular file resources (checked by :func:`path_of`)."""
+    return [resource["name"] for resource in read_package(root)["resources"] if "schema" not in resource]
 
 
 def resource(name: str, root: Path | None = None) -> dict[str, Any]:
@@ -390,3 +399,41 @@ def field_table(name: str, root: Path | None = None) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows)
+
+
+# --- Non-tabular resources (a text corpus, model weights) -------------------------------------------------------
+
+
+def is_tabular(descriptor: dict[str, Any]) -> bool:
+    """True for a resource with a Table Schema (a CSV table); False for a plain file such as a corpus or weights."""
+    return "schema" in descriptor
+
+
+def path_of(name: str, root: Path | None = None) -> Path:
+    """Return the path of file resource ``name`` after checking its size and SHA-256 against ``datapackage.json``.
+
+    The descriptor's ``bytes`` and ``hash`` ("sha256:<hex>", the Frictionless convention) are both required. Raises
+    :class:`DataError` naming the file, what was expected and what was found.
+    """
+    descriptor = resource(name, root)
+    data_folder = (root / "data") if root is not None else paths.data_dir()
+    path = data_folder / descriptor["path"]
+    label = _label(path, data_folder)
+    if not path.is_file():
+        raise DataError([Problem(label, "the file is missing (datapackage.json lists it)")])
+    expected_hash = str(descriptor.get("hash", ""))
+    if "bytes" not in descriptor or not expected_hash.startswith("sha256:"):
+        raise DataError([Problem(label, "datapackage.json must give this file's 'bytes' and a 'sha256:...' hash")])
+    raw = path.read_bytes()
+    if len(raw) != descriptor["bytes"]:
+        raise DataError([Problem(label, f"expected {descriptor['bytes']} bytes, found {len(raw)}")])
+    found = "sha256:" + hashlib.sha256(raw).hexdigest()
+    if found != expected_hash:
+        raise DataError([Problem(label, f"expected hash {expected_hash}, found {found}")])
+    return path
+
+
+def load_text(name: str, root: Path | None = None) -> str:
+    """Return file resource ``name`` as UTF-8 text, after :func:`path_of` has checked its size and hash."""
+    path = path_of(name, root)
+    return _decode(path.read_bytes(), _label(path, path.parent))

@@ -14,10 +14,15 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from distillbook.errors import BookError
 from distillbook.language_model import copier, model
 from distillbook.language_model.api import LanguageModelAPI
 from distillbook.provenance import fingerprint, watermark
 from distillbook.provenance.watermark import GreenList
+
+
+class ProvenanceError(BookError):
+    """A design the chapter's experiment cannot run (a share outside 0 to 1, prompts that do not fit the text)."""
 
 
 @dataclass(frozen=True)
@@ -86,9 +91,13 @@ def mixed_training_set(
 
     The API's examples are taken in order (the first prompts' continuations); the rest is consecutive real text.
     """
-    marked_count = int(round(share * characters))
+    if not 0 <= share <= 1:
+        raise ProvenanceError(f"the watermarked share must lie between 0 and 1, got {share!r}")
+    marked_count = round(float(share) * characters)
     if marked_count > len(marked_contexts):
-        raise ValueError(f"asked for {marked_count} watermarked examples, only {len(marked_contexts)} were generated")
+        raise ProvenanceError(f"asked for {marked_count} watermarked examples, only {len(marked_contexts)} exist")
+    if marked_count == characters:
+        return marked_contexts[:marked_count], marked_targets[:marked_count]
     real_contexts, real_targets = copier.real_text_set(real_indices, characters - marked_count, student_context)
     return (
         np.concatenate([marked_contexts[:marked_count], real_contexts]),
@@ -115,8 +124,12 @@ def closed_tests(
         used = text[: max(1, int(np.ceil(budget / per_row)))]
         result = watermark.detect(used, green, skip=prompt_length, histories=histories)
         rows.append(
-            {"tokens_read": used.shape[0] * per_row, "scored": result.scored,
-             "green_share": result.green / result.scored, "p_value": result.p_value}
+            {
+                "tokens_read": used.shape[0] * per_row,
+                "scored": result.scored,
+                "green_share": result.green / result.scored,
+                "p_value": result.p_value,
+            }
         )
     return pd.DataFrame(rows)
 
@@ -150,9 +163,84 @@ def agreement_on_quirks(teacher, reference, suspect, control, contexts: np.ndarr
     ``reference`` chooses the prompts; ``control`` (a different independent model) is the comparison; both are
     real-text students of the suspect's size.
     """
-    top = {name: m.logits(contexts).argmax(axis=1) for name, m in
-           {"teacher": teacher, "reference": reference, "suspect": suspect, "control": control}.items()}
+    top = {
+        name: m.logits(contexts).argmax(axis=1)
+        for name, m in {"teacher": teacher, "reference": reference, "suspect": suspect, "control": control}.items()
+    }
     quirks = fingerprint.quirk_prompts(top["teacher"], top["reference"])
     return fingerprint.paired_permutation_test(
         top["suspect"][quirks] == top["teacher"][quirks], top["control"][quirks] == top["teacher"][quirks], seed=seed
     )
+
+
+@dataclass(frozen=True)
+class Design:
+    """The chapter's sizes: prompts and lengths of the API's text, the students' training size, the tests' inputs."""
+
+    api_prompts: int = 200
+    api_length: int = 250
+    training_characters: int = 30_000
+    suspect_prompts: int = 100
+    suspect_length: int = 200
+    tokens_read: tuple[int, ...] = (1_000, 2_000, 5_000, 10_000, 20_000)
+    open_contexts: int = 8_000
+    null_keys: int = 199
+
+
+def spaced_prompts(indices: np.ndarray, count: int, length: int, span: int | None = None) -> np.ndarray:
+    """``count`` prompts of ``length`` characters taken at even spacing from the first ``span`` characters."""
+    span = len(indices) if span is None else span
+    step = (span - length) // count
+    if step < 1:
+        raise ProvenanceError(f"{count} prompts of {length} characters do not fit in {span} characters")
+    return np.stack([indices[s : s + length] for s in np.arange(count) * step])
+
+
+def watermarked_answers(teacher, pool: np.ndarray, settings: WatermarkSettings, design: Design, seed: int = 0):
+    """The watermarked API's text continuations of prompts from the first half of ``pool`` (text the teacher never
+    saw); returns the response and the rows (prompt + continuation)."""
+    green = settings.green_list(teacher.vocabulary.size)
+    prompts = spaced_prompts(pool, design.api_prompts, teacher.context, span=len(pool) // 2)
+    response = WatermarkedAPI(teacher, "text", green, settings.delta, seed=seed).query(prompts, design.api_length)
+    return response, np.concatenate([response.prompts, response.tokens], axis=1)
+
+
+def radioactivity(
+    teacher,
+    splits: dict,
+    student_settings,
+    settings: WatermarkSettings,
+    design: Design,
+    shares: list[float],
+    seeds: list[int],
+) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
+    """Train a student per (share, seed) on a mixture and test it; return closed tests, open tests and the students.
+
+    The watermarked text continues prompts from the first half of the pool; the real text is the second half; the
+    suspects' prompts come from the test split and the open test reads validation contexts.
+    """
+    vocabulary = teacher.vocabulary
+    green = settings.green_list(vocabulary.size)
+    response, rows = watermarked_answers(teacher, splits["pool"], settings, design)
+    marked_contexts, marked_targets = copier.training_set(response, student_settings.context, vocabulary.size)
+    histories = watermark.seen_histories(rows, green, skip=teacher.context)
+    real = splits["pool"][len(splits["pool"]) // 2 :]
+    prompts = spaced_prompts(splits["test"], design.suspect_prompts, student_settings.context)
+    open_contexts, _ = model.windows(
+        splits["validation"][: design.open_contexts + student_settings.context], student_settings.context
+    )
+    closed, opened, students = [], [], {}
+    for share in shares:
+        for seed in seeds:
+            contexts, targets = mixed_training_set(
+                marked_contexts, marked_targets, real, design.training_characters, share, student_settings.context
+            )
+            student = copier.train_student(contexts, targets, vocabulary, student_settings, seed)
+            students[(share, seed)] = student
+            text = suspect_text(student, prompts, design.suspect_length, seed)
+            tests = closed_tests(text, student_settings.context, green, list(design.tokens_read), histories)
+            closed.append(tests.assign(share=share, seed=seed))
+            opened.append(
+                {"share": share, "seed": seed, **open_test(student, open_contexts, settings, design.null_keys)}
+            )
+    return pd.concat(closed, ignore_index=True), pd.DataFrame(opened), students

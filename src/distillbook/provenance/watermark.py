@@ -187,7 +187,6 @@ def key_permutation_p_value(observed: float, null_statistics: np.ndarray) -> flo
     return float((1 + np.sum(null_statistics >= observed)) / (1 + null_statistics.size))
 
 
-
 def seen_histories(tokens: np.ndarray, green: GreenList, skip: int = 0) -> np.ndarray:
     """The distinct histories (``green.table`` rows) after which ``tokens`` hold a scored token.
 

@@ -1,0 +1,140 @@
+"""The chapter-3 language model, its API and the copier: gradients, sampling, top-k targets, errors, end to end."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import numpy as np
+import pytest
+
+from distillbook import data
+from distillbook.language_model import copier, experiments, model
+from distillbook.language_model.api import LanguageModelAPI, restrict
+from distillbook.language_model.model import LanguageModelError
+
+TINY_TEXT = "to be or not to be, that is the question.\n" * 30
+
+
+@pytest.fixture
+def tiny():
+    vocabulary = model.Vocabulary.from_text(TINY_TEXT)
+    return vocabulary, model.CharMLP.create(vocabulary, context=4, embed=3, hidden=6, seed=0)
+
+
+def test_gradients_match_finite_differences(tiny):
+    vocabulary, net = tiny
+    rng = np.random.default_rng(1)
+    contexts = rng.integers(0, vocabulary.size, (5, net.context))
+    targets = model.softmax(rng.normal(size=(5, vocabulary.size)))
+    _, grads = net.loss_and_gradients(contexts, targets)
+    for name, weights in net.parameters.items():
+        numeric = np.zeros_like(weights)
+        for index in np.ndindex(weights.shape):
+            saved = weights[index]
+            weights[index] = saved + 1e-6
+            upper = net.loss_and_gradients(contexts, targets)[0]
+            weights[index] = saved - 1e-6
+            lower = net.loss_and_gradients(contexts, targets)[0]
+            weights[index] = saved
+            numeric[index] = (upper - lower) / 2e-6
+        assert np.allclose(numeric, grads[name], atol=1e-7), name
+
+
+def test_top_k_targets_renormalise_the_returned_probabilities():
+    top_tokens = np.array([[2, 0], [1, 3]])
+    top_logprobs = np.log(np.array([[0.5, 0.3], [0.6, 0.1]]))
+    targets = copier.top_k_targets(top_tokens, top_logprobs, 4)
+    assert np.allclose(targets.sum(axis=1), 1.0)
+    assert np.allclose(targets[0], [0.3 / 0.8, 0, 0.5 / 0.8, 0])
+    assert np.allclose(targets[1], [0, 0.6 / 0.7, 0, 0.1 / 0.7])
+
+
+def test_sampling_is_deterministic_under_a_seed_and_modes_share_the_text(tiny):
+    _, net = tiny
+    prompts = ["to b", "ques"]
+    first = LanguageModelAPI(net, "distribution", seed=7).query(prompts, 12)
+    again = LanguageModelAPI(net, "distribution", seed=7).query(prompts, 12)
+    other = LanguageModelAPI(net, "distribution", seed=8).query(prompts, 12)
+    assert np.array_equal(first.tokens, again.tokens) and not np.array_equal(first.tokens, other.tokens)
+    top = LanguageModelAPI(net, "top_k", k=3, seed=7).query(prompts, 12)
+    derived = restrict(first, "top_k", 3)
+    assert np.array_equal(top.tokens, first.tokens)
+    assert np.array_equal(top.top_tokens, derived.top_tokens) and np.allclose(top.top_logprobs, derived.top_logprobs)
+    text = LanguageModelAPI(net, "text", seed=7).query(prompts, 12)
+    assert np.array_equal(text.tokens, first.tokens) and text.distributions is None and text.top_logprobs is None
+
+
+def test_sampling_follows_the_distribution(tiny):
+    vocabulary, net = tiny
+    api = LanguageModelAPI(net, "text", seed=0)
+    logits = np.log(np.array([[0.7, 0.2, 0.1] + [1e-12] * (vocabulary.size - 3)] * 20_000))
+    counts = np.bincount(api.sample_token(logits, np.zeros((20_000, 4), dtype=int)), minlength=3)[:3] / 20_000
+    assert np.allclose(counts, [0.7, 0.2, 0.1], atol=0.015)
+
+
+def test_unknown_characters_and_long_prompts_give_clear_errors(tiny):
+    vocabulary, net = tiny
+    with pytest.raises(LanguageModelError, match=r"corpus.txt: character 'Z' at position 3 is not in"):
+        vocabulary.encode("to Zbe", label="corpus.txt")
+    api = LanguageModelAPI(net, "text")
+    with pytest.raises(LanguageModelError, match="prompt 1 is 6 characters long, longer than the model's context of 4"):
+        api.query(["to b", "to be "], 3)
+    with pytest.raises(LanguageModelError, match="prompt 0: character 'Q'"):
+        api.query(["Q be"], 3)
+    with pytest.raises(LanguageModelError, match="needs an integer k"):
+        LanguageModelAPI(net, "top_k", k=0)
+
+
+def test_save_is_byte_reproducible_and_loads_back(tiny, tmp_path):
+    _, net = tiny
+    model.save(net, tmp_path / "a.npz")
+    model.save(net, tmp_path / "b.npz")
+    assert (tmp_path / "a.npz").read_bytes() == (tmp_path / "b.npz").read_bytes()
+    loaded = model.load(tmp_path / "a.npz")
+    assert loaded.vocabulary == net.vocabulary and loaded.context == net.context
+    contexts = np.zeros((2, net.context), dtype=int)
+    assert np.allclose(loaded.logits(contexts), net.logits(contexts), atol=1e-5)
+
+
+def test_end_to_end_on_a_tiny_corpus(tiny):
+    """A teacher learns the tiny corpus; students copied through the API get closer to it than an untrained one."""
+    vocabulary, teacher = tiny
+    indices = vocabulary.encode(TINY_TEXT)
+    contexts, targets = model.windows(indices, teacher.context)
+    model.train(teacher, contexts, targets, steps=150, batch_size=64, learning_rate=0.03, seed=0)
+    assert model.bits_per_character(teacher, contexts, targets) < 1.5
+    evaluation = experiments.evaluation_set(teacher, indices, 200, seed=0)
+    settings = copier.StudentSettings(context=3, embed=3, hidden=8, steps=150, batch_size=64, learning_rate=0.03)
+    apis = {"soft targets": {"mode": "distribution"}, "hard labels": {"mode": "text"}}
+    results, students = experiments.copy_experiment(teacher, indices, evaluation, [40, 400], [0], apis, settings, 20)
+    assert set(results["condition"]) == set(students) == {"soft targets", "hard labels", "real data"}
+    untrained = model.CharMLP.create(vocabulary, 3, 3, 8, seed=0)
+    baseline = experiments.measure(untrained, evaluation)["kl_bits"]
+    assert (results["kl_bits"] < baseline).all()
+    reached = experiments.tokens_to_reach(results, "soft targets", "kl_bits", baseline)
+    assert reached.iloc[0] == 40
+
+
+def test_tokens_to_reach_interpolates_in_log_tokens():
+    import pandas as pd
+
+    results = pd.DataFrame(
+        {"condition": "x", "seed": 0, "tokens": [100, 10_000], "kl_bits": [1.0, 0.0]},
+    )
+    assert experiments.tokens_to_reach(results, "x", "kl_bits", 0.5).iloc[0] == pytest.approx(1_000)
+    assert np.isnan(experiments.tokens_to_reach(results, "x", "kl_bits", -1).iloc[0])
+
+
+def test_file_resources_are_checked_by_size_and_hash(tmp_path):
+    shutil.copytree(data.paths.data_dir(), tmp_path / "data", ignore=shutil.ignore_patterns("*.txt", "models"))
+    (tmp_path / "data" / "tinyshakespeare.txt").write_text("First Citizen:\n", encoding="utf-8")
+    with pytest.raises(data.DataError, match=r"data/tinyshakespeare.txt: expected 1115394 bytes, found 15"):
+        data.path_of("tinyshakespeare", root=tmp_path)
+    package = json.loads((tmp_path / "data" / "datapackage.json").read_text())
+    descriptor = next(r for r in package["resources"] if r["name"] == "tinyshakespeare")
+    descriptor["bytes"] = 15
+    (tmp_path / "data" / "datapackage.json").write_text(json.dumps(package))
+    with pytest.raises(data.DataError, match=r"expected hash sha256:86c4e6aa.*, found sha256:"):
+        data.path_of("tinyshakespeare", root=tmp_path)
+    assert "tinyshakespeare" in data.file_resource_names() and "tinyshakespeare" not in data.resource_names()
