@@ -163,10 +163,9 @@ def agreement_on_quirks(teacher, reference, suspect, control, contexts: np.ndarr
     ``reference`` chooses the prompts; ``control`` (a different independent model) is the comparison; both are
     real-text students of the suspect's size.
     """
-    top = {
-        name: m.logits(contexts).argmax(axis=1)
-        for name, m in {"teacher": teacher, "reference": reference, "suspect": suspect, "control": control}.items()
-    }
+    models = {"teacher": teacher, "reference": reference, "suspect": suspect, "control": control}
+    # Each model reads the last ``context`` characters it knows of the (teacher-length) windows.
+    top = {name: m.logits(contexts[:, -m.context :]).argmax(axis=1) for name, m in models.items()}
     quirks = fingerprint.quirk_prompts(top["teacher"], top["reference"])
     return fingerprint.paired_permutation_test(
         top["suspect"][quirks] == top["teacher"][quirks], top["control"][quirks] == top["teacher"][quirks], seed=seed
@@ -244,3 +243,36 @@ def radioactivity(
                 {"share": share, "seed": seed, **open_test(student, open_contexts, settings, design.null_keys)}
             )
     return pd.concat(closed, ignore_index=True), pd.DataFrame(opened), students
+
+
+def fingerprints(
+    teacher, splits: dict, student_settings, design: Design, seeds: list[int], quirk_contexts: int = 8_000
+) -> pd.DataFrame:
+    """The fingerprint test per seed: a student copied from the teacher's unwatermarked text against a control.
+
+    The reference model that picks the quirk prompts is a real-text student (seed 1000) trained on the pool's
+    first half; each control is a real-text student (seed ``s``) trained on the pool's second half; each suspect
+    learns from the same number of characters of the teacher's plain (unwatermarked) API text. Quirk prompts are
+    test-split contexts where the teacher's and the reference's top characters differ. Returns one row per seed:
+    prompts, suspect_agreement, control_agreement (0 to 1) and p_value.
+    """
+    vocabulary, width = teacher.vocabulary, student_settings.context
+    plain = WatermarkSettings(delta=0.0)
+    response, _ = watermarked_answers(teacher, splits["pool"], plain, design, seed=1)
+    copy_contexts, copy_targets = copier.training_set(response, width, vocabulary.size)
+    half = len(splits["pool"]) // 2
+    characters = design.training_characters
+    reference = copier.train_student(*copier.real_text_set(splits["pool"][:half], characters, width),
+                                     vocabulary, student_settings, 1000)  # fmt: skip
+    windows_, _ = model.windows(splits["test"][: quirk_contexts + teacher.context], teacher.context)
+    rows = []
+    for seed in seeds:
+        control = copier.train_student(*copier.real_text_set(splits["pool"][half:], characters, width),
+                                       vocabulary, student_settings, seed)  # fmt: skip
+        suspect = copier.train_student(copy_contexts[:characters], copy_targets[:characters], vocabulary,
+                                       student_settings, seed)  # fmt: skip
+        result = agreement_on_quirks(teacher, reference, suspect, control, windows_, seed=seed)
+        rows.append({"seed": seed, "prompts": result.prompts, "suspect_agreement": result.suspect_agreement,
+                     "control_agreement": result.control_agreement, "p_value": result.p_value,
+                     "exact_p_value": result.exact_p_value})  # fmt: skip
+    return pd.DataFrame(rows)

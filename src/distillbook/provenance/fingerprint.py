@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from scipy import stats
 
 from distillbook.errors import BookError
 
@@ -33,12 +34,18 @@ def quirk_prompts(teacher_top1: np.ndarray, reference_top1: np.ndarray) -> np.nd
 
 @dataclass(frozen=True)
 class FingerprintTest:
-    """Agreement with the teacher (0 to 1) of suspect and control on ``prompts`` prompts, and the p-value."""
+    """Agreement with the teacher (0 to 1) of suspect and control on ``prompts`` prompts, and two p-values.
+
+    ``p_value`` is the permutation test's (never below 1 / (1 + permutations)); ``exact_p_value`` is the exact
+    one-sided sign test on the prompts where only one of the two agrees (McNemar's test), the same null without
+    the permutation floor, for effects too strong for the permutations to resolve.
+    """
 
     prompts: int
     suspect_agreement: float
     control_agreement: float
     p_value: float
+    exact_p_value: float
 
     @property
     def difference(self) -> float:
@@ -67,4 +74,8 @@ def paired_permutation_test(
     signs = np.random.default_rng(seed).choice([-1.0, 1.0], size=(permutations, differences.size))
     null = (signs * differences).mean(axis=1)
     p_value = (1 + np.sum(null >= observed - 1e-12)) / (1 + permutations)
-    return FingerprintTest(int(suspect.size), float(suspect.mean()), float(control.mean()), float(p_value))
+    only_suspect, only_control = int(np.sum(differences > 0)), int(np.sum(differences < 0))
+    exact = stats.binom.sf(only_suspect - 1, only_suspect + only_control, 0.5) if only_suspect + only_control else 1.0
+    return FingerprintTest(
+        int(suspect.size), float(suspect.mean()), float(control.mean()), float(p_value), float(exact)
+    )
