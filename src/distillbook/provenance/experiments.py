@@ -111,50 +111,60 @@ def suspect_text(student, prompts: np.ndarray, length: int, seed: int) -> np.nda
     return np.concatenate([response.prompts, response.tokens], axis=1)
 
 
+def key_null(statistic, settings: WatermarkSettings, vocabulary_size: int, null_keys: int) -> dict:
+    """Judge ``statistic(green_list)`` under the secret key against the same statistic under ``null_keys`` others.
+
+    Under the null (a model or text that never depended on the key) the secret key is exchangeable with the others,
+    so the permutation p-value is exact (never below 1 / (1 + null_keys)); the z-score against the other keys and
+    its normal tail p-value extend the scale past that floor (an approximation). Keys 0 .. null_keys - 1 serve as
+    the others (the secret key is not among them).
+    """
+    observed = statistic(settings.green_list(vocabulary_size))
+    null = np.array([statistic(settings.green_list(vocabulary_size, key=k)) for k in range(null_keys)])
+    z = float((observed - null.mean()) / null.std(ddof=1))
+    return {
+        "statistic": float(observed),
+        "null_mean": float(null.mean()),
+        "permutation_p_value": watermark.key_permutation_p_value(observed, null),
+        "z_score": z,
+        "p_value": float(stats.norm.sf(z)),
+    }
+
+
 def closed_tests(
-    text: np.ndarray, prompt_length: int, green: GreenList, tokens_read: list[int], histories: np.ndarray | None = None
+    text: np.ndarray,
+    prompt_length: int,
+    settings: WatermarkSettings,
+    vocabulary_size: int,
+    tokens_read: list[int],
+    null_keys: int,
 ) -> pd.DataFrame:
     """The closed-model test on the first ``tokens_read`` generated characters (whole rows, in order).
 
-    Returns one row per budget: tokens_read, scored (distinct tuples), green_share and p_value.
+    The statistic is the green share of every generated character (:func:`watermark.green_share`), judged against
+    other keys (:func:`key_null`); beside it, the deduplicated binomial test of Sander et al. (``dedup_p_value``).
+    One row per budget: tokens_read, green_share, z_score, p_value, permutation_p_value, dedup_p_value.
     """
     per_row = text.shape[1] - prompt_length
     rows = []
     for budget in tokens_read:
         used = text[: max(1, int(np.ceil(budget / per_row)))]
-        result = watermark.detect(used, green, skip=prompt_length, histories=histories)
-        rows.append(
-            {
-                "tokens_read": used.shape[0] * per_row,
-                "scored": result.scored,
-                "green_share": result.green / result.scored,
-                "p_value": result.p_value,
-            }
-        )
+        judged = key_null(lambda g, used=used: watermark.green_share(used, g, skip=prompt_length), settings,
+                          vocabulary_size, null_keys)  # fmt: skip
+        dedup = watermark.detect(used, settings.green_list(vocabulary_size), skip=prompt_length)
+        rows.append({"tokens_read": used.shape[0] * per_row, "green_share": judged["statistic"],
+                     "z_score": judged["z_score"], "p_value": judged["p_value"],
+                     "permutation_p_value": judged["permutation_p_value"], "dedup_p_value": dedup.p_value})  # fmt: skip
     return pd.DataFrame(rows)
 
 
-def open_test(student, contexts: np.ndarray, settings: WatermarkSettings, null_keys: int = 199) -> dict:
-    """The open-model test: the suspect's green probability mass under the key, against ``null_keys`` other keys.
-
-    Returns green_mass, the null's mean, the permutation p-value (never below 1 / (1 + null_keys)) and a z-score
-    against the null keys with its normal tail p-value (an approximation, for effects beyond the permutation floor).
-    """
+def open_test(student, contexts: np.ndarray, settings: WatermarkSettings, null_keys: int) -> dict:
+    """The open-model test: the suspect's mean probability on green characters over ``contexts``, judged against
+    other keys (:func:`key_null`). With the weights the accuser reads distributions instead of sampling text."""
     probabilities = model.softmax(student.logits(contexts))
     history = history_of(contexts, settings.width)
-    size = student.vocabulary.size
-    observed = watermark.green_mass(probabilities, history, settings.green_list(size))
-    null = np.array(
-        [watermark.green_mass(probabilities, history, settings.green_list(size, key=k)) for k in range(null_keys)]
-    )
-    z = (observed - null.mean()) / null.std(ddof=1)
-    return {
-        "green_mass": observed,
-        "null_mean": float(null.mean()),
-        "permutation_p_value": watermark.key_permutation_p_value(observed, null),
-        "z_score": float(z),
-        "normal_p_value": float(stats.norm.sf(z)),
-    }
+    return key_null(lambda g: watermark.green_mass(probabilities, history, g), settings, student.vocabulary.size,
+                    null_keys)  # fmt: skip
 
 
 def agreement_on_quirks(teacher, reference, suspect, control, contexts: np.ndarray, seed: int = 0):
@@ -181,7 +191,7 @@ class Design:
     training_characters: int = 30_000
     suspect_prompts: int = 100
     suspect_length: int = 200
-    tokens_read: tuple[int, ...] = (1_000, 2_000, 5_000, 10_000, 20_000)
+    tokens_read: tuple[int, ...] = (1_000, 3_000, 10_000, 20_000)
     open_contexts: int = 8_000
     null_keys: int = 199
 
@@ -219,10 +229,8 @@ def radioactivity(
     suspects' prompts come from the test split and the open test reads validation contexts.
     """
     vocabulary = teacher.vocabulary
-    green = settings.green_list(vocabulary.size)
-    response, rows = watermarked_answers(teacher, splits["pool"], settings, design)
+    response, _ = watermarked_answers(teacher, splits["pool"], settings, design)
     marked_contexts, marked_targets = copier.training_set(response, student_settings.context, vocabulary.size)
-    histories = watermark.seen_histories(rows, green, skip=teacher.context)
     real = splits["pool"][len(splits["pool"]) // 2 :]
     prompts = spaced_prompts(splits["test"], design.suspect_prompts, student_settings.context)
     open_contexts, _ = model.windows(
@@ -237,7 +245,8 @@ def radioactivity(
             student = copier.train_student(contexts, targets, vocabulary, student_settings, seed)
             students[(share, seed)] = student
             text = suspect_text(student, prompts, design.suspect_length, seed)
-            tests = closed_tests(text, student_settings.context, green, list(design.tokens_read), histories)
+            tests = closed_tests(text, student_settings.context, settings, vocabulary.size,
+                                 list(design.tokens_read), design.null_keys)  # fmt: skip
             closed.append(tests.assign(share=share, seed=seed))
             opened.append(
                 {"share": share, "seed": seed, **open_test(student, open_contexts, settings, design.null_keys)}

@@ -196,3 +196,10 @@ def seen_histories(tokens: np.ndarray, green: GreenList, skip: int = 0) -> np.nd
     """
     tuples = scored_tuples(tokens, green.width, deduplicate=True, skip=skip)
     return np.unique(green.history(tuples[:, :-1] if green.width > 1 else tuples[:, 0]))
+
+
+def green_share(tokens: np.ndarray, green: GreenList, skip: int = 0) -> float:
+    """Share of all scored tokens (repeats included) that are green after their history: the closed-model statistic
+    judged against other keys by :func:`key_permutation_p_value`, which needs no independence between tokens."""
+    tuples = scored_tuples(tokens, green.width, deduplicate=False, skip=skip)
+    return float(green.is_green(tuples[:, :-1] if green.width > 1 else tuples[:, 0], tuples[:, -1]).mean())
