@@ -285,3 +285,25 @@ def fingerprints(
                      "control_agreement": result.control_agreement, "p_value": result.p_value,
                      "exact_p_value": result.exact_p_value})  # fmt: skip
     return pd.DataFrame(rows)
+
+
+def false_positive_rates(
+    text: np.ndarray,
+    prompt_length: int,
+    settings: WatermarkSettings,
+    vocabulary_size: int,
+    keys: int = 400,
+    level: float = 0.01,
+) -> dict:
+    """How often each closed-model test wrongly flags text that never saw the key, over ``keys`` keys as the secret.
+
+    For the key-null test each key in turn plays the secret and the others its null (leave one out), read at the
+    normal approximation the chapter uses; for the deduplicated binomial test each key is tested directly. Returns
+    both rates (0 to 1) at ``level`` and the number of keys.
+    """
+    greens = [settings.green_list(vocabulary_size, key=k) for k in range(1_000, 1_000 + keys)]
+    shares = np.array([watermark.green_share(text, g, skip=prompt_length) for g in greens])
+    z = np.array([(shares[i] - np.delete(shares, i).mean()) / np.delete(shares, i).std(ddof=1) for i in range(keys)])
+    dedup = np.array([watermark.detect(text, g, skip=prompt_length).p_value for g in greens])
+    return {"key_null": float(np.mean(stats.norm.sf(z) < level)), "deduplicated": float(np.mean(dedup < level)),
+            "keys": keys}  # fmt: skip

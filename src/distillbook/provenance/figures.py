@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import matplotlib.ticker as mticker
-import numpy as np
 import pandas as pd
 import seaborn as sns
 from matplotlib.axes import Axes
+from scipy import stats
 
 from distillbook import style
 
@@ -15,52 +15,46 @@ TEST_COLOURS = {
     "outputs only (closed model)": style.condition_colour("hard labels"),
     "open weights": style.condition_colour("soft targets"),
 }
-#: The level drawn on detection plots (p = 0.01), as -log10(p).
-LEVEL = 2.0
-
-
-def _minus_log10(p_values: pd.Series) -> pd.Series:
-    return -np.log10(p_values.clip(lower=1e-300))
+#: The level drawn on detection plots: z = 2.33, a one-sided p-value of 0.01 under the normal approximation.
+LEVEL_Z = float(stats.norm.isf(0.01))
 
 
 def plot_detection(results: pd.DataFrame, ax: Axes) -> Axes:
-    """-log10 p-value of each test against the watermarked share of the student's training text.
+    """z-score of each test (against other keys) by the watermarked share of the student's training text.
 
-    ``results`` has columns share (0 to 1), seed, test (a key of :data:`TEST_COLOURS`) and p_value. Each seed is a
+    ``results`` has columns share (0 to 1), seed, test (a key of :data:`TEST_COLOURS`) and z_score. Each seed is a
     dot; the line joins the medians. Above the dashed line the test rejects at p < 0.01.
     """
-    frame = results.assign(share_percent=100 * results["share"], strength=_minus_log10(results["p_value"]))
+    frame = results.assign(share_percent=100 * results["share"], strength=results["z_score"])
     order = [t for t in TEST_COLOURS if t in set(frame["test"])]
     sns.lineplot(data=frame, x="share_percent", y="strength", hue="test", hue_order=order, palette=TEST_COLOURS,
                  estimator="median", errorbar=None, marker="o", ax=ax)  # fmt: skip
     sns.stripplot(data=frame, x="share_percent", y="strength", hue="test", hue_order=order, palette=TEST_COLOURS,
                   native_scale=True, dodge=False, jitter=1.0, size=4, alpha=0.7, legend=False, ax=ax)  # fmt: skip
-    ax.axhline(LEVEL, color=style.PALETTE["grey"], linestyle="--", linewidth=1)
+    ax.axhline(LEVEL_Z, color=style.PALETTE["grey"], linestyle="--", linewidth=1)
     ax.set_xlabel("Share of the student's training text from the watermarked API (%)")
-    ax.set_ylabel("Evidence of the watermark, −log10 p-value\n(dashed: p = 0.01)")
+    ax.set_ylabel("Evidence of the watermark: z-score\nagainst other keys (dashed: p = 0.01)")
     ax.legend(title="What the accuser reads", frameon=False)
     return ax
 
 
 def plot_tokens_read(closed: pd.DataFrame, ax: Axes) -> Axes:
-    """-log10 p-value of the closed-model test against the suspect's tokens read (log axis), one line per share.
+    """z-score of the closed-model test against the suspect's characters read (log axis), one line per share.
 
-    ``closed`` has columns tokens_read, share, seed and p_value; the band spans the seeds.
+    ``closed`` has columns tokens_read, share, seed and z_score; the band spans the seeds.
     """
-    frame = closed.assign(
-        strength=_minus_log10(closed["p_value"]), share_label=(100 * closed["share"]).map("{:.0f}%".format)
-    )
+    frame = closed.assign(strength=closed["z_score"], share_label=(100 * closed["share"]).map("{:.0f}%".format))
     shares = sorted(frame["share"].unique())
     labels = [f"{100 * s:.0f}%" for s in shares]
     colours = sns.color_palette("cividis", len(labels))
     sns.lineplot(data=frame, x="tokens_read", y="strength", hue="share_label", hue_order=labels,
                  palette=dict(zip(labels, colours, strict=True)), errorbar=("pi", 100), marker="o", ax=ax)  # fmt: skip
-    ax.axhline(LEVEL, color=style.PALETTE["grey"], linestyle="--", linewidth=1)
+    ax.axhline(LEVEL_Z, color=style.PALETTE["grey"], linestyle="--", linewidth=1)
     ax.set_xscale("log")
     ax.xaxis.set_major_formatter(mticker.FuncFormatter(lambda x, _: f"{x:,.0f}"))
     ax.set_xlabel("Characters of the suspect's text read by the accuser, log scale")
-    ax.set_ylabel("Evidence of the watermark, −log10 p-value")
-    ax.legend(title="Watermarked share", frameon=False)
+    ax.set_ylabel("Evidence of the watermark: z-score")
+    ax.legend(title="Watermarked\nshare", frameon=False, loc="center left", bbox_to_anchor=(1.0, 0.5))
     return ax
 
 

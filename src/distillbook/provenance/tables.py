@@ -5,37 +5,36 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from distillbook.provenance.figures import LEVEL
+COLUMNS = ["share", "seed", "z_score", "p_value", "permutation_p_value"]
 
 
 def detection_long(closed: pd.DataFrame, opened: pd.DataFrame, tokens_read: int) -> pd.DataFrame:
-    """Both tests in one long table (share, seed, test, p_value): the closed test at ``tokens_read`` characters."""
+    """Both tests in one long table (share, seed, test, z_score, p_value, permutation_p_value); the closed test
+    at ``tokens_read`` characters of the suspect's text."""
     at_budget = closed[closed["tokens_read"] == tokens_read]
     if at_budget.empty:
         raise KeyError(f"the closed-model test was not run at {tokens_read} characters")
     return pd.concat(
         [
-            at_budget[["share", "seed", "p_value"]].assign(test="outputs only (closed model)"),
-            opened[["share", "seed", "permutation_p_value"]]
-            .rename(columns={"permutation_p_value": "p_value"})
-            .assign(test="open weights"),
+            at_budget[COLUMNS].assign(test="outputs only (closed model)"),
+            opened[COLUMNS].assign(test="open weights"),
         ],
         ignore_index=True,
     )
 
 
 def detection_by_share(long: pd.DataFrame) -> pd.DataFrame:
-    """Per share and test: seeds detected at p < 0.01, and the median and range of p over seeds, for readers."""
+    """Per share and test: seeds detected at p < 0.01, median z-score and its range over seeds, for readers."""
     rows = []
     for (share, test), part in long.groupby(["share", "test"], sort=True):
-        p = part["p_value"]
+        z = part["z_score"]
         rows.append(
             {
                 "Watermarked share": f"{100 * share:.0f}%",
                 "What the accuser reads": test,
-                "Detected (p < 0.01)": f"{int((p < 10**-LEVEL).sum())} of {len(p)} seeds",
-                "Median p-value": f"{p.median():.2g}",
-                "Range over seeds": f"{p.min():.2g} to {p.max():.2g}",
+                "Detected (p < 0.01)": f"{int((part['p_value'] < 0.01).sum())} of {len(part)} seeds",
+                "Median z-score": f"{z.median():.1f}",
+                "Range over seeds": f"{z.min():.1f} to {z.max():.1f}",
             }
         )
     return pd.DataFrame(rows)
