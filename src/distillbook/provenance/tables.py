@@ -46,8 +46,8 @@ def fingerprint_table(results: pd.DataFrame) -> pd.DataFrame:
         {
             "Seed": results["seed"],
             "Quirk prompts": results["prompts"].map("{:,}".format),
-            "Distilled student agrees (%)": (100 * results["suspect_agreement"]).round(1),
-            "Independent student agrees (%)": (100 * results["control_agreement"]).round(1),
+            "Distilled student agrees (%)": (100 * results["suspect_agreement"]).map("{:.1f}".format),
+            "Independent student agrees (%)": (100 * results["control_agreement"]).map("{:.1f}".format),
             "p-value (permutation)": results["p_value"].map("{:.2g}".format),
         }
     )
@@ -80,3 +80,15 @@ def beside_published(published: pd.DataFrame, toy: pd.DataFrame) -> pd.DataFrame
 def minus_log10(p: float) -> float:
     """-log10 of a p-value, for gluing strengths (floor at 1e-300)."""
     return float(-np.log10(max(p, 1e-300)))
+
+
+def cost_table(cost: pd.DataFrame) -> pd.DataFrame:
+    """The honest-user cost by watermark bias, formatted: δ, bits per character without and with, increase (%)."""
+    return pd.DataFrame(
+        {
+            "Bias δ (logits)": cost["delta"].map("{:g}".format),
+            "Without watermark (bits per character)": cost["clean_bpc"].map("{:.2f}".format),
+            "With watermark (bits per character)": cost["watermarked_bpc"].map("{:.2f}".format),
+            "Cost to honest users (%)": (100 * (cost["watermarked_bpc"] / cost["clean_bpc"] - 1)).map("{:.1f}".format),
+        }
+    )
