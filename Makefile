@@ -34,6 +34,7 @@ $(STAMP): requirements.txt pyproject.toml tools/environment.py
 book: $(STAMP)
 	@$(OFFLINE_START)
 	$(OFFLINE) $(BIN)/python -m distillbook.buildcache --execute $(WORKERS)
+	$(BIN)/python -m distillbook.appendix  # the data-package zip the appendix links to, in _build/
 	$(OFFLINE) $(BIN)/jupyter-book build . --warningiserror --nitpick --keep-going --quiet
 	@$(OFFLINE_CHECK)
 	$(BIN)/python tools/check_html.py _build/html
@@ -71,7 +72,7 @@ models: $(STAMP)
 	$(BIN)/python -c "from distillbook import data; data.path_of('lm_teacher'); print('lm_teacher matches datapackage.json')"
 
 bib: $(STAMP)
-	$(BIN)/python -m distillbook.bibliography
+	$(BIN)/python -m distillbook.sources
 
 lab: $(STAMP)
 	$(BIN)/jupyter lab --notebook-dir=chapters

@@ -1,8 +1,11 @@
-"""The generated appendix covers every resource and reports what the data really hold."""
+"""The generated appendix covers every resource, reports what the data really hold, links every file for
+download and packs the whole data package into one zip whose bytes depend on the data only."""
 
 from __future__ import annotations
 
-from distillbook import appendix, data
+import zipfile
+
+from distillbook import appendix, data, paths
 
 
 def test_overview_counts_rows_and_primary_sources():
@@ -24,7 +27,34 @@ def test_readers_find_the_chapters_that_load_a_file():
     assert "01_what_is_distillation" in read_by["hinton2015"]
 
 
-def test_resource_section_mentions_key_and_sources():
-    tables = {"sources": data.load("sources"), "hinton2015": data.load("hinton2015")}
-    text = appendix.resource_section("hinton2015", tables["hinton2015"], tables["sources"])
-    assert "hinton2015.csv" in text and "Primary key" in text and "primary" in text
+def test_resource_section_gives_full_description_key_download_and_sources():
+    sources = data.load("sources")
+    for name in data.resource_names():
+        text = appendix.resource_section(name, data.load(name), sources)
+        descriptor = data.resource(name)
+        assert descriptor["description"] in text, f"{name}: description not shown in full"
+        assert f"{{download}}`{descriptor['path']} <../data/{descriptor['path']}>`" in text
+        assert "none" not in text.split("Primary key:")[-1][:10], f"{name}: 'Primary key: none'"
+        if descriptor["schema"].get("primaryKey"):
+            assert "Primary key: `" in text
+    assert "primary" in appendix.resource_section("hinton2015", data.load("hinton2015"), sources)
+
+
+def test_data_zip_holds_every_file_and_is_deterministic(tmp_path):
+    first = appendix.write_data_zip().read_bytes()
+    second = appendix.write_data_zip().read_bytes()
+    assert first == second
+    path = tmp_path / "copy.zip"
+    path.write_bytes(first)
+    with zipfile.ZipFile(path) as archive:
+        names = archive.namelist()
+        expected = ["data/datapackage.json", *sorted(f"data/{r['path']}" for r in data.read_package()["resources"])]
+        assert names == expected
+        assert {info.date_time for info in archive.infolist()} == {appendix.ZIP_TIMESTAMP}
+        folder = paths.repository_root() / "data"
+        assert archive.read("data/sources.csv") == (folder / "sources.csv").read_bytes()
+
+
+def test_the_zip_lands_where_git_does_not_look():
+    ignored = (paths.repository_root() / ".gitignore").read_text(encoding="utf-8").splitlines()
+    assert appendix.ZIP_FOLDER.parts[0] + "/" in ignored

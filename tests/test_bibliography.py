@@ -1,4 +1,5 @@
-"""references.bib is generated from sources.csv and must not drift from it; every cited key exists."""
+"""references.bib is generated from sources.csv (distillbook.sources) and must not drift from it; every cited key exists;
+no two sources share an address."""
 
 from __future__ import annotations
 
@@ -6,7 +7,8 @@ import re
 
 import pandas as pd
 
-from distillbook import bibliography, data
+from distillbook import data
+from distillbook import sources as bibliography
 from distillbook.paths import repository_root
 
 ROOT = repository_root()
@@ -66,3 +68,17 @@ def test_every_source_the_chapters_data_use_is_cited_in_the_book():
             if name != "sources" and "source_id" in table:
                 used |= set(table["source_id"].dropna())
     assert used <= cited, f"sources behind the book's data but never cited: {sorted(used - cited)}"
+
+
+def test_no_two_sources_share_an_address():
+    """One source, one id: a page listed twice under two ids splits its citations (six such pairs were merged)."""
+    sources = data.load("sources")
+    urls = sources["url"].dropna()
+    urls = urls[urls != ""].str.rstrip("/")
+    shared = sources.loc[urls[urls.duplicated(keep=False)].index].groupby("url")["source_id"].apply(list)
+    assert shared.empty, f"sources sharing an address: {shared.to_dict()}"
+
+
+def test_the_article_has_its_address():
+    article = data.load("sources").set_index("source_id").loc["source-article"]
+    assert article["url"] == "https://udit.co/blog/openai-accuses-deepseek-model-distillation-congress"

@@ -101,10 +101,36 @@ def test_rebuild_after_a_data_change_shows_the_new_value(small_book, monkeypatch
 def test_pages_that_read_other_notebooks_depend_only_on_what_they_read(small_book):
     """The appendix depends on which files chapters read, the front page on the values they glued."""
     _notebook(small_book / "appendix.ipynb", "from distillbook import appendix\nappendix.readers([])")
-    _notebook(small_book / "front.ipynb", "from distillbook import headlines\nheadlines.glued_values")
+    _notebook(small_book / "front.ipynb", "print(1)", "# Front\n\n{glue:text}`chapters/02_pure.ipynb::answer`")
     buildcache.prepare(small_book)
     pure = small_book / "chapters" / "02_pure.ipynb"
     _notebook(pure, "print(6 * 9)", "# Pure")  # new code (jupyter-cache's business), same files read, nothing glued
     assert buildcache.prepare(small_book) == []
     _notebook(pure, 'from distillbook import data\ndata.load("sources")', "# Pure")  # now reads a file
     assert sorted(p.name for p in buildcache.prepare(small_book)) == ["02_pure.ipynb", "appendix.ipynb"]
+
+
+def test_a_page_showing_another_pages_glue_follows_that_value(small_book):
+    """A cross-page glue reference makes a page depend on the referenced notebook's stored glued values only."""
+    front = small_book / "front.ipynb"
+    _notebook(front, "print(1)", "# Front\n\nAnswer: {glue:text}`chapters/02_pure.ipynb::answer:.0f`")
+    pure = small_book / "chapters" / "02_pure.ipynb"
+    assert buildcache.glue_sources(front, small_book) == [pure.resolve()]
+    buildcache.prepare(small_book)
+
+    def glue_output(value: str) -> None:
+        notebook = nbformat.read(pure, as_version=4)
+        notebook.cells[1].outputs = [
+            nbformat.v4.new_output(
+                "display_data",
+                data={buildcache.GLUE_MIME: value},
+                metadata={"scrapbook": {"name": "answer", "mime_prefix": "application/papermill.record/"}},
+            )
+        ]
+        nbformat.write(notebook, pure)
+
+    glue_output("42")
+    assert [p.name for p in buildcache.prepare(small_book)] == ["front.ipynb"]
+    assert buildcache.prepare(small_book) == []
+    glue_output("43")
+    assert [p.name for p in buildcache.prepare(small_book)] == ["front.ipynb"]

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from distillbook import costs
+from distillbook import costs, style
 
 PRICES = pd.DataFrame(
     {
@@ -104,15 +104,6 @@ def test_summary_of_known_draws():
     assert [row["median_usd"], row["low_usd"], row["high_usd"]] == pytest.approx([50.0, 5.0, 95.0])
 
 
-def test_tornado_by_hand():
-    table = costs.tornado(1_000, PRICES, "cheap", FIXED).set_index("assumption")
-    # central case: 1,000 x 0.0061 = $6.10; the dear model is five times every price: $30.50
-    assert table.loc["model queried", "low_usd"] == pytest.approx(6.1)
-    assert table.loc["model queried", "high_usd"] == pytest.approx(30.5)
-    assert table.loc["cache_hit_share", "swing_usd"] == pytest.approx(0.0)  # a collapsed range swings nothing
-    assert table.index[0] == "model queried"
-
-
 def test_range_central_values():
     assert costs.Range(1_000, 100_000, log=True).central == pytest.approx(10_000)
     assert costs.Range(0.0, 0.9).central == pytest.approx(0.45)
@@ -205,11 +196,139 @@ def test_simulation_rejects_missing_assumptions_and_negative_exchanges():
         costs.simulate_campaign_costs(CAMPAIGNS, PRICES.assign(**{costs.OUTPUT: [np.nan, 1.0]}), RANGES)
 
 
-def test_price_comparison_and_tornado_name_the_unknown_model():
-    with pytest.raises(ValueError, match="'nope'"):
-        costs.price_comparison(PRICES, "nope", "cheap")
-    with pytest.raises(ValueError, match="central_model"):
-        costs.tornado(1_000, PRICES, "nope", RANGES)
+# --- new: like-for-like ratios, periods, break-even, scenarios ------------------------------------------------
+
+
+def test_compare_costs_keeps_each_method_and_flags_mixed_ones():
+    pairs = pd.DataFrame(
+        {
+            "comparison": ["rental", "mixed", "no counterpart"],
+            "method_a": ["rental", "amortised", "amortised"],
+            "cost_a_usd": [78.6e6, 40.7e6, 40.7e6],
+            "method_b": ["rental", "rental", "amortised"],
+            "cost_b_usd": [5.576e6, 5.576e6, np.nan],
+        }
+    )
+    out = costs.compare_costs(pairs)
+    assert out["ratio"].iloc[0] == pytest.approx(78.6 / 5.576)  # 14.1
+    assert out["ratio"].iloc[1] == pytest.approx(40.7 / 5.576)  # 7.3
+    assert np.isnan(out["ratio"].iloc[2])
+    assert list(out["like_for_like"]) == [True, False, True]
+
+
+def test_compare_costs_rejects_missing_columns_and_zero_costs():
+    with pytest.raises(costs.CostInputError, match="cost_b_usd"):
+        costs.compare_costs(
+            pd.DataFrame({"comparison": ["x"], "method_a": ["m"], "cost_a_usd": [1.0], "method_b": ["m"]})
+        )
+    zero = pd.DataFrame(
+        {"comparison": ["x"], "method_a": ["m"], "cost_a_usd": [1.0], "method_b": ["m"], "cost_b_usd": [0.0]}
+    )
+    with pytest.raises(costs.CostInputError, match="must not be zero"):
+        costs.compare_costs(zero)
+
+
+def test_stated_cost_finds_exactly_one_row():
+    table = pd.DataFrame({"model": ["M", "M"], "phase": ["a", "b"], "stated_cost_usd": [1.0, 2.0]})
+    assert costs.stated_cost_usd(table, "M", "b") == 2.0
+    with pytest.raises(costs.CostInputError, match="'c'"):
+        costs.stated_cost_usd(table, "M", "c")
+
+
+def test_reduction_as_ratio_turns_95_percent_into_20_times():
+    assert costs.reduction_as_ratio(95) == pytest.approx(20.0)
+    assert costs.reduction_as_ratio(0) == pytest.approx(1.0)
+    with pytest.raises(costs.CostInputError, match="infinite"):
+        costs.reduction_as_ratio(100)
+    with pytest.raises(costs.CostInputError, match="reduction_percent"):
+        costs.reduction_as_ratio(120)
+
+
+def test_price_period_is_the_half_year_of_the_effective_date():
+    dates = pd.Series(pd.to_datetime(["2025-01-01", "2025-09-05", None, "2026-06-30"]))
+    assert list(costs.price_period(dates)) == ["2025 H1", "2025 H2", "undated", "2026 H1"]
+
+
+def test_request_cost_range_prices_both_ends_and_the_geometric_middle():
+    table = costs.request_cost_range(PRICES, 1_000_000, 100_000, 400_000).set_index("model")
+    # cheap: $1 of input plus 0.1M, 0.2M, 0.4M output tokens at $5/M
+    assert table.loc["cheap", ["low_usd", "cost_usd", "high_usd"]].tolist() == pytest.approx([1.5, 2.0, 3.0])
+    assert set(table["period"]) == {"2026 H1"}
+    with pytest.raises(costs.CostInputError, match="output_tokens_low"):
+        costs.request_cost_range(PRICES, 1_000, 500, 100)
+
+
+def test_break_even_factor_by_hand():
+    # dear: 1,000 in x $5/M + 1,000 out x $25/M = $0.030; cheap: $0.001 input, so output may cost $0.029,
+    # i.e. 5,800 tokens at $5/M: 5.8 times the dear model's 1,000
+    assert costs.break_even_output_factor(PRICES, "dear", "cheap", 1_000, 1_000) == pytest.approx(5.8)
+    with pytest.raises(costs.CostInputError, match="output_tokens"):
+        costs.break_even_output_factor(PRICES, "dear", "cheap", 1_000, 0)
+
+
+CHAT = costs.Scenario("chat", 2_000, 1_000, 0.5)
+LONG = costs.Scenario("long", 0, 10_000, 0.0)
+
+
+def test_scenario_costs_by_hand_and_shared_across_companies():
+    out = costs.scenario_costs(CAMPAIGNS, PRICES, [CHAT, LONG], matched={"A": "chat", "B": "long"})
+    cost = out.set_index(["scenario", "model", "company"])["cost_usd"]
+    # chat on cheap: 0.0061 per exchange (as in the Monte Carlo check); long on cheap: 10,000 x $5/M = $0.05
+    assert cost["chat", "cheap", "A"] == pytest.approx(6.1)
+    assert cost["chat", "cheap", "B"] == pytest.approx(18.3)
+    assert cost["long", "dear", "B"] == pytest.approx(3_000 * 0.25)
+    assert cost["matched to targets", "cheap", "A"] == pytest.approx(6.1)
+    assert cost["matched to targets", "cheap", "B"] == pytest.approx(150.0)
+    summary = costs.scenario_summary(out, "cheap").set_index("scenario")
+    assert summary.loc["chat", ["cost_usd", "low_usd", "high_usd"]].tolist() == pytest.approx([24.4, 24.4, 122.0])
+    assert list(summary.index) == ["chat", "long", "matched to targets"]
+
+
+def test_scenarios_reject_bad_values_and_unknown_names():
+    with pytest.raises(costs.CostInputError, match="bad: cache_hit_share"):
+        costs.Scenario("bad", 1_000, 100, 1.5)
+    with pytest.raises(costs.CostInputError, match="unknown scenario"):
+        costs.scenario_costs(CAMPAIGNS, PRICES, [CHAT], matched={"A": "chat", "B": "nope"})
+    with pytest.raises(costs.CostInputError, match="central_model"):
+        costs.scenario_summary(costs.scenario_costs(CAMPAIGNS, PRICES, [CHAT]), "nope")
+
+
+def test_shared_draws_give_every_company_the_same_cost_per_exchange():
+    draws = costs.simulate_campaign_costs(CAMPAIGNS, PRICES, RANGES, n_draws=1_000, seed=5, shared=True)
+    np.testing.assert_allclose(draws["A"] / 1_000, draws["B"] / 3_000)
+    independent = costs.simulate_campaign_costs(CAMPAIGNS, PRICES, RANGES, n_draws=1_000, seed=5)
+    assert not np.allclose(independent["A"] / 1_000, independent["B"] / 3_000)
+
+
+def test_shared_draws_widen_the_range_of_a_total():
+    wide = costs.summarise_draws(costs.simulate_campaign_costs(CAMPAIGNS, PRICES, RANGES, 5_000, 9, shared=True))
+    narrow = costs.summarise_draws(costs.simulate_campaign_costs(CAMPAIGNS, PRICES, RANGES, 5_000, 9))
+    spread = {name: t.set_index("item").loc["total_usd"] for name, t in (("wide", wide), ("narrow", narrow))}
+    assert (
+        spread["wide"]["high_usd"] / spread["wide"]["low_usd"]
+        > spread["narrow"]["high_usd"] / spread["narrow"]["low_usd"]
+    )
+
+
+def test_tables_for_readers():
+    compared = costs.compare_costs(
+        pd.DataFrame(
+            {
+                "comparison": ["r"],
+                "method_a": ["rental"],
+                "cost_a_usd": [78.6e6],
+                "method_b": ["rental"],
+                "cost_b_usd": [np.nan],
+            }
+        )
+    )
+    row = costs.comparison_table(compared).iloc[0]
+    assert row["DeepSeek-V3"] == "none, rental"
+    assert row["GPT-4"] == "$78.6M, rental"
+    assert row["GPT-4 / V3"] == "\u2014"
+    assert costs.ratio_text(14.09) == "14.1x"
+    ratios = costs.price_comparison(PRICES, "dear", "cheap")
+    assert costs.price_ratio_table(ratios, "dear", "cheap")["dear / cheap"].tolist() == ["5.0x"] * 3
 
 
 # --- plots return their axes ----------------------------------------------------------------------------------
@@ -217,13 +336,35 @@ def test_price_comparison_and_tornado_name_the_unknown_model():
 
 def test_plots_return_their_axes():
     fig, ax = plt.subplots()
-    bars = pd.DataFrame(
-        {"label": ["a", "b"], "cost_usd": [10.0, 1e6], "colour": ["#000000", "#0072B2"], "low_usd": [np.nan, 5e5]}
-    ).assign(high_usd=[np.nan, 2e6])
-    assert costs.plot_cost_bars(bars, ax) is ax
+    points = pd.DataFrame(
+        {
+            "label": ["a", "b", "c"],
+            "cost_usd": [10.0, 1e6, 1e8],
+            "colour": [style.PALETTE["black"], style.colour("DeepSeek"), style.colour("OpenAI")],
+            "low_usd": [np.nan, 5e5, np.nan],
+            "high_usd": [np.nan, 2e6, np.nan],
+            "lower_bound": [False, False, True],
+            "group": ["x", "x", "y"],
+        }
+    )
+    assert costs.plot_cost_points(points, ax) is ax
     assert ax.get_xscale() == "log"
-    table = costs.tornado(1_000, PRICES, "cheap", RANGES)
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["a", "b", "c"]
+    scores = pd.DataFrame(
+        {
+            "model": ["s1", "s2", "rl", "ref"],
+            "kind": ["student", "student", "comparison", "reference"],
+            "family": ["Qwen", "Qwen", None, None],
+            "parameters_billion": [1.5, 32, 32, np.nan],
+            "value": [30.0, 70.0, 47.0, 80.0],
+            "colour": [style.colour("DeepSeek")] * 3 + [style.colour("OpenAI")],
+            "marker": [None, None, "D", None],
+            "linestyle": [None, None, None, "--"],
+            "side": [None, None, None, "left"],
+        }
+    )
     fig2, ax2 = plt.subplots()
-    assert costs.plot_tornado(table, 10.0, ax2, "#D55E00") is ax2
+    assert costs.plot_benchmark_vs_size(scores, ax2) is ax2
+    assert len(ax2.get_lines()) == 3  # one student line, one comparison marker, one reference line
     plt.close(fig)
     plt.close(fig2)

@@ -1,4 +1,4 @@
-"""The query API, its response modes and defences, the copier's targets, and the chapter-2 experiment helpers."""
+"""The query API, its response modes and defences, the copier's targets, query pools and the honest-user costs."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from distillbook import extraction, kd
+from distillbook.distillation import defences, digits, extraction, kd, pools, tables
 
 CLASSES = kd.NUMBER_OF_CLASSES
 
@@ -163,70 +163,165 @@ def test_copier_targets_for_labels_rounded_zeros_and_empty_rows():
 
 def test_expected_calibration_error_by_hand():
     # Bin 0.9: 2 answers, 1 right -> |0.5 - 0.9| = 0.4; bin 0.6: 2 right -> |1 - 0.6| = 0.4; weighted mean 0.4.
-    assert extraction.expected_calibration_error([0.9, 0.9, 0.6, 0.6], [True, False, True, True]) == pytest.approx(0.4)
-    assert extraction.expected_calibration_error([1.0, 1.0, 0.5, 0.5], [True, True, True, False]) == pytest.approx(0.0)
+    assert defences.expected_calibration_error([0.9, 0.9, 0.6, 0.6], [True, False, True, True]) == pytest.approx(0.4)
+    assert defences.expected_calibration_error([1.0, 1.0, 0.5, 0.5], [True, True, True, False]) == pytest.approx(0.0)
     with pytest.raises(ValueError, match="same length"):
-        extraction.expected_calibration_error([0.5], [True, False])
+        defences.expected_calibration_error([0.5], [True, False])
     with pytest.raises(ValueError, match=r"\[0, 1\]"):
-        extraction.expected_calibration_error([1.5], [True])
+        defences.expected_calibration_error([1.5], [True])
 
 
 def test_honest_user_view_treats_a_bare_answer_as_full_confidence():
     labels = TEACHER.predict(INPUTS).copy()
     labels[:40] = (labels[:40] + 1) % CLASSES  # 10% of the "truth" disagrees with the teacher
-    view = extraction.honest_user_view(extraction.TeacherAPI(TEACHER, "label").query(INPUTS), labels)
+    response = extraction.TeacherAPI(TEACHER, "label").query(INPUTS)
+    view = defences.honest_user_view(response, labels, TRUE_PROBABILITIES)
     assert view["accuracy"] == pytest.approx(0.9)
     assert view["calibration_error"] == pytest.approx(0.1)
-    costs = extraction.defence_costs(TEACHER, {"answer": {"mode": "label"}}, INPUTS, labels)
-    assert costs.to_dict("records") == [{"mode": "answer", **view}]
+    assert view["brier_score"] == pytest.approx(0.1 * 2)  # a wrong one-hot answer scores 2, a right one 0
+    assert view["distance_to_clean"] == pytest.approx(np.mean(1 - TRUE_PROBABILITIES.max(axis=1)))
+    costs = defences.defence_costs(TEACHER, {"answer": {"mode": "label"}}, INPUTS, labels, seeds=[0, 1])
+    assert costs.to_dict("records") == [{"mode": "answer", "seed": s, **view} for s in (0, 1)]
+    clean = defences.honest_user_view(
+        extraction.TeacherAPI(TEACHER, "probabilities").query(INPUTS), labels, TRUE_PROBABILITIES
+    )
+    assert clean["distance_to_clean"] == pytest.approx(0.0, abs=1e-12)
+    assert clean["brier_score"] == pytest.approx(defences.brier_score(TRUE_PROBABILITIES, labels))
+
+
+def test_brier_score_and_total_variation_by_hand():
+    assert defences.brier_score(np.array([[0.5, 0.5], [1.0, 0.0]]), np.array([0, 1])) == pytest.approx((0.5 + 2) / 2)
+    assert defences.total_variation(np.array([[0.5, 0.5]]), np.array([[1.0, 0.0]])) == pytest.approx(0.5)
+    with pytest.raises(ValueError, match="shapes differ"):
+        defences.total_variation(np.ones((1, 2)), np.ones((2, 2)))
+
+
+def test_answer_keeping_noise_never_changes_an_answer_but_still_perturbs_the_scores():
+    clean = extraction.TeacherAPI(TEACHER, "probabilities").query(INPUTS)
+    flipping = extraction.TeacherAPI(TEACHER, "probabilities", noise_scale=2.0, seed=3).query(INPUTS)
+    keeping = extraction.TeacherAPI(TEACHER, "probabilities", noise_scale=2.0, keep_answer=True, seed=3).query(INPUTS)
+    assert (flipping.labels != clean.labels).mean() > 0.05  # plain noise flips answers
+    np.testing.assert_array_equal(keeping.labels, clean.labels)  # answer-keeping noise never does
+    np.testing.assert_allclose(keeping.probabilities.sum(axis=1), 1.0)
+    # Same noise draw: the kept scores are the flipped ones with (at most) two entries swapped per row.
+    np.testing.assert_allclose(np.sort(keeping.logprobs, axis=1), np.sort(flipping.logprobs, axis=1))
+    assert defences.total_variation(keeping.probabilities, clean.probabilities) > 0.05
+    top_k = extraction.TeacherAPI(TEACHER, "top_k", k=2, noise_scale=2.0, keep_answer=True, seed=3).query(INPUTS)
+    np.testing.assert_array_equal(top_k.labels, clean.labels)
+    with pytest.raises(ValueError, match="keep_answer applies only"):
+        extraction.TeacherAPI(TEACHER, "probabilities", keep_answer=True)
+
+
+def test_defence_costs_vary_with_the_noise_draw_and_the_tradeoff_table_keeps_the_range():
+    labels = TEACHER.predict(INPUTS)
+    apis = {"open": {"mode": "probabilities"}, "noisy": {"mode": "probabilities", "noise_scale": 2.0}}
+    costs = defences.defence_costs(TEACHER, apis, INPUTS, labels, seeds=[0, 1, 2])
+    noisy = costs[costs["mode"] == "noisy"]
+    open_brier = costs[costs["mode"] == "open"]["brier_score"].to_numpy()
+    assert noisy["brier_score"].nunique() == 3 and (open_brier == open_brier[0]).all()
+    runs = pd.DataFrame(
+        {
+            "mode": ["open"] * 4 + ["noisy"] * 4,
+            "queries": [10, 100] * 4,
+            "seed": [0, 0, 1, 1] * 2,
+            "agreement": [0.9, 0.99, 0.8, 0.99, 0.5, 0.9, 0.5, 0.95],
+        }
+    )
+    table = defences.tradeoff_table(costs, runs, {"open": "soft targets", "noisy": "defence"}, 10, "open")
+    row = table.set_index("mode").loc["noisy"]
+    assert row["brier_score_pct_low"] <= row["brier_score_pct"] <= row["brier_score_pct_high"]
+    open_queries = table.set_index("mode").loc["open", "queries_to_90"]
+    assert open_queries == pytest.approx(10 ** (1 + 0.05 / 0.14))  # mean curve 0.85 -> 0.99, log-interpolated
+    assert row["queries_ratio"] == pytest.approx(row["queries_to_90"] / open_queries)
+    assert row["ratio_low"] == pytest.approx(10 ** (1 + 0.4 / 0.45) / 10 ** (1 + 0.1 / 0.19))  # seed 1
+    assert row["ratio_high"] == pytest.approx(100 / 10)  # seed 0: 100 queries against 10
+    assert row["ratio_low"] < row["ratio_high"]
+    assert table["agreement_pct"].tolist() == pytest.approx([85, 50])
+    shown = tables.format_tradeoff_table(table, 10)
+    assert shown.iloc[0]["× undefended (seed range)"] == "1.0"
+    assert shown.iloc[1]["× undefended (seed range)"].startswith(f"{row['queries_ratio']:.1f} (")
+    with pytest.raises(ValueError, match="no agreement"):
+        defences.tradeoff_table(costs, runs, {"open": "soft targets", "noisy": "defence"}, 7, "open")
 
 
 def test_pools_have_the_right_shape_range_and_are_seeded():
     source = np.random.default_rng(0).uniform(size=(30, 64))
-    mixed = extraction.mixed_pool(source, 50, seed=1)
+    mixed = pools.mixed_pool(source, 50, seed=1)
     assert mixed.shape == (50, 64)
     assert source.min() <= mixed.min() and mixed.max() <= source.max()
-    np.testing.assert_array_equal(mixed, extraction.mixed_pool(source, 50, seed=1))
-    noise = extraction.random_pool(20, 64, seed=2)
+    np.testing.assert_array_equal(mixed, pools.mixed_pool(source, 50, seed=1))
+    noise = pools.random_pool(20, 64, seed=2)
     assert noise.shape == (20, 64) and noise.min() >= 0 and noise.max() <= 1
     with pytest.raises(ValueError):
-        extraction.mixed_pool(source, 5, low=0.8, high=0.2)
+        pools.mixed_pool(source, 5, low=0.8, high=0.2)
+
+
+def test_natural_patches_are_grey_8x8_in_the_digits_levels_and_no_digit():
+    patches = pools.natural_patch_pool(200, seed=4)
+    assert patches.shape == (200, 64) and patches.min() >= 0 and patches.max() <= 1
+    np.testing.assert_allclose(patches * 16, np.round(patches * 16))  # whole levels 0..16, as the digits have
+    np.testing.assert_array_equal(patches, pools.natural_patch_pool(200, seed=4))
+    assert not np.array_equal(patches, pools.natural_patch_pool(200, seed=5))
+    assert patches.std(axis=0).mean() > 0.05  # varied patches, not one flat image
+    digits_data = digits.load_digit_split()
+    every_digit = np.vstack([digits_data.train_inputs, digits_data.validation_inputs, digits_data.test_inputs])
+    nearest = np.min(np.linalg.norm(patches[:, None, :] - every_digit[None, :, :], axis=2), axis=1)
+    assert (nearest > 0).all()
+    with pytest.raises(ValueError, match="multiple"):
+        pools.natural_patch_pool(5, patch_side=12)
+
+
+def test_held_out_digits_are_disjoint_from_the_teachers_training_images():
+    split = digits.load_digit_split()
+    train = {row.tobytes() for row in split.train_inputs}
+    held_out = [row.tobytes() for row in split.validation_inputs]
+    # A few digits images are exact duplicates in the data set; almost none of the held-out pool is.
+    assert np.mean([row in train for row in held_out]) < 0.02
 
 
 def test_query_experiment_is_tidy_deterministic_and_checks_budgets():
-    split = kd.load_digit_split()
-    teacher = kd.make_teacher(split.train_inputs, split.train_labels, members=1, hidden_layers=(16,))
+    split = digits.load_digit_split()
+    teacher = digits.make_teacher(split.train_inputs, split.train_labels, members=1, hidden_layers=(16,))
     pools = {"same": split.train_inputs[:200]}
     apis = {"full": {"mode": "probabilities"}, "answer": {"mode": "label"}}
     arguments = (teacher, pools, apis, [20, 60], [0, 1], split.test_inputs, split.test_labels)
-    first = extraction.query_experiment(*arguments)
+    first = extraction.query_experiment(*arguments, temperature=5.0)
     assert list(first.columns) == ["mode", "pool", "queries", "seed", "agreement", "test_accuracy"]
     assert len(first) == 2 * 2 * 2 and set(first["queries"]) == {20, 60}
     assert first["agreement"].between(0, 1).all() and first["test_accuracy"].between(0, 1).all()
-    pd.testing.assert_frame_equal(first, extraction.query_experiment(*arguments))
+    pd.testing.assert_frame_equal(first, extraction.query_experiment(*arguments, temperature=5.0))
     with pytest.raises(ValueError, match="query counts"):
-        extraction.query_experiment(teacher, pools, apis, [500], [0], split.test_inputs, split.test_labels)
-
-
-def test_queries_to_reach_interpolates_on_the_log_scale():
-    summary = pd.DataFrame({"queries": [10, 100, 10, 100], "mode": ["a", "a", "b", "b"], "mean": [0.8, 1.0, 0.5, 0.6]})
-    assert extraction.queries_to_reach(summary, "a", 0.9) == pytest.approx(math.sqrt(10 * 100))
-    assert extraction.queries_to_reach(summary, "b", 0.9) is None
-
-
-def test_tradeoff_table_ratio_by_hand():
-    costs = pd.DataFrame({"mode": ["open", "shut"], "accuracy": [0.9, 0.8], "calibration_error": [0.01, 0.05]})
-    agreement = pd.DataFrame(
-        {"queries": [10, 100, 10, 100], "mode": ["open", "open", "shut", "shut"], "mean": [0.9, 0.99, 0.5, 0.9]}
+        extraction.query_experiment(teacher, pools, apis, [500], [0], split.test_inputs, split.test_labels, 5.0)
+    small = {"tiny": split.train_inputs[:30]}
+    skipped = extraction.query_experiment(
+        teacher, small, apis, [20, 60], [0], split.test_inputs, split.test_labels, 5.0
     )
-    table = extraction.tradeoff_table(costs, agreement, {"open": "none", "shut": "less"}, 10, "open")
-    assert table["queries_to_90"].tolist() == pytest.approx([10, 100])
-    assert table["queries_ratio"].tolist() == pytest.approx([1, 10])
-    assert table["agreement_pct"].tolist() == pytest.approx([90, 50])
-    shown = extraction.format_tradeoff_table(table, 10)
-    assert shown.iloc[1]["× undefended"] == "10.0"
-    with pytest.raises(ValueError, match="no agreement"):
-        extraction.tradeoff_table(costs, agreement, {"open": "none", "shut": "less"}, 7, "open")
+    assert set(skipped["queries"]) == {20}  # a budget larger than the pool is skipped for that pool
+    # The top-1 copier's own temperature: T = 1 gives different targets (and a different student) from T = 5.
+    top1 = {"top1": {"mode": "top_k", "k": 1}}
+    at_five = extraction.query_experiment(teacher, small, top1, [20], [0], split.test_inputs, split.test_labels, 5.0)
+    top1_at_one = {"top1": {"mode": "top_k", "k": 1, "copier_temperature": 1.0}}
+    at_one = extraction.query_experiment(
+        teacher, small, top1_at_one, [20], [0], split.test_inputs, split.test_labels, 5.0
+    )
+    assert at_one["agreement"].iloc[0] != at_five["agreement"].iloc[0]
+
+
+def test_queries_to_reach_interpolates_on_the_log_scale_for_the_mean_and_per_seed():
+    runs = pd.DataFrame(
+        {
+            "queries": [10, 100] * 4,
+            "mode": ["a"] * 4 + ["b"] * 4,
+            "seed": [0, 0, 1, 1] * 2,
+            "agreement": [0.8, 1.0, 0.8, 1.0, 0.5, 0.6, 0.5, 0.95],
+        }
+    )
+    assert extraction.queries_to_reach(runs, "a", 0.9) == pytest.approx(math.sqrt(10 * 100))
+    assert extraction.queries_to_reach(runs, "b", 0.9) is None  # the mean curve tops out at 0.775
+    by_seed = extraction.queries_to_reach(runs, "b", 0.9, by_seed=True)
+    assert np.isnan(by_seed[0]) and 10 < by_seed[1] < 100
+    with pytest.raises(ValueError, match="no runs"):
+        extraction.queries_to_reach(runs, "c", 0.9)
 
 
 def test_price_tag_table_marks_bounds_estimates_and_source_kinds():
@@ -243,7 +338,7 @@ def test_price_tag_table_marks_bounds_estimates_and_source_kinds():
         }
     )
     sources = pd.DataFrame({"source_id": ["s1", "s2"], "kind": ["secondary", "primary"]})
-    table = extraction.price_tag_table(studies, sources)
+    table = tables.price_tag_table(studies, sources)
     assert table["Study"].tolist() == ["A", "B"]
     assert table["Queries"].tolist() == ["650", ""]
     assert table["Cost"].tolist() == ["", "≤ $2,000 (estimate)"]
@@ -261,7 +356,7 @@ def test_scale_points_and_response_table():
         }
     )
     datasets = pd.DataFrame({"model_family": ["M (and more)"], "samples": pd.array([800000], dtype="Int64")})
-    points = extraction.scale_points(campaigns, datasets, {"ours": 40.0})
+    points = tables.scale_points(campaigns, datasets, {"ours": 40.0})
     assert points["count"].tolist() == [150000.0, 800000.0, 40.0]
     assert points["lower_bound"].tolist() == [True, False, False]
     assert points["label"].iloc[1].startswith("M: ")
@@ -269,6 +364,6 @@ def test_scale_points_and_response_table():
         "top": extraction.TeacherAPI(TEACHER, "top_k", k=2).query(INPUTS[:1]),
         "answer": extraction.TeacherAPI(TEACHER, "label").query(INPUTS[:1]),
     }
-    table = extraction.response_table(responses)
+    table = tables.response_table(responses)
     digits = [str(d) for d in range(CLASSES)]
     assert (table.loc[0, digits] != "·").sum() == 2 and (table.loc[1, digits] == "·").all()

@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 
 from distillbook import data, factcheck, paths
+from distillbook import sources as sources_module
 from distillbook.factcheck import FactCheckError, Interval
 
 ROOT = paths.repository_root()
@@ -364,8 +365,8 @@ def test_format_value_and_counts():
     assert factcheck.format_value(79.2, "percent") == "79.2%"
     assert factcheck.format_value(pd.Timestamp("2026-02-23"), "date") == "23 Feb 2026"
     results = pd.DataFrame({"topic": ["a", "a", "b"], "verdict": ["matches", "differs", "matches"]})
-    assert factcheck.verdict_counts(results).iloc[0].tolist() == [2, 1, 0]
-    assert factcheck.verdict_counts(results, by="topic").loc["a"].tolist() == [1, 1, 0]
+    assert factcheck.verdict_counts(results).iloc[0].tolist() == [2, 1, 0, 0]
+    assert factcheck.verdict_counts(results, by="topic").loc["a"].tolist() == [1, 1, 0, 0]
 
 
 def test_weakest_source_kind():
@@ -373,7 +374,7 @@ def test_weakest_source_kind():
     assert factcheck.weakest_kind(("p", "s"), sources) == "secondary"
     assert factcheck.weakest_kind(("p", "n", "s"), sources) == "news"
     assert factcheck.weakest_kind((), sources) == ""
-    with pytest.raises(FactCheckError, match="not in sources"):
+    with pytest.raises(sources_module.SourceError, match="not in the table"):
         factcheck.weakest_kind(("x",), sources)
 
 
@@ -383,26 +384,36 @@ def test_weakest_source_kind():
 @pytest.fixture(scope="module")
 def real():
     claims = data.load("article_claims")
-    loaded = {name: data.load(name) for name in factcheck.PRIMARY_KEYS}
+    names = set(claims["check_resource"].dropna().str.split(";").explode().str.strip()) | {"sources", "statements"}
+    loaded = {name: data.load(name) for name in sorted(names)}
     return claims, loaded
 
 
-def test_primary_keys_follow_the_data_package():
-    for name, key in factcheck.PRIMARY_KEYS.items():
-        assert data.resource(name)["schema"]["primaryKey"] == key, name
+def test_primary_keys_are_read_from_the_data_package():
+    for name in data.resource_names():
+        key = data.resource(name)["schema"].get("primaryKey")
+        if key:
+            assert list(factcheck.primary_key(name)) == ([key] if isinstance(key, str) else key), name
+    with pytest.raises(FactCheckError, match=r"not in datapackage\.json"):
+        factcheck.primary_key("no_such_table")
 
 
 def test_every_claim_is_well_formed(real):
     claims, _ = real
-    checkable = claims["check_kind"] != "none"
-    assert claims.loc[checkable, "tolerance_kind"].notna().all()
-    assert claims.loc[checkable, "tolerance_reason"].notna().all()
-    assert claims.loc[~checkable, ["uncheckable_kind", "uncheckable_reason"]].notna().all().all()
-    assert claims.loc[~checkable, "check_key"].isna().all()
-    numeric = claims["check_kind"].isin(factcheck.NUMERIC_KINDS)
+    kind = claims["check_kind"]
+    interval = kind.isin([*factcheck.NUMERIC_KINDS, "date", "text"])
+    assert claims.loc[interval, ["tolerance_kind", "tolerance_reason"]].notna().all().all()
+    none = kind == "none"
+    assert claims.loc[none, ["uncheckable_kind", "uncheckable_reason"]].notna().all().all()
+    assert claims.loc[none, "check_key"].isna().all()
+    absence = kind.isin(["absence", "presence"])
+    assert claims.loc[absence, ["search_scope", "searched_through"]].notna().all().all()
+    assert claims.loc[~absence, ["search_scope", "searched_through"]].isna().all().all()
+    numeric = kind.isin(factcheck.NUMERIC_KINDS)
     assert claims.loc[numeric, "value"].notna().all()
-    assert claims.loc[claims["check_kind"] == "date", ["article_date", "date_precision"]].notna().all().all()
+    assert claims.loc[kind == "date", ["article_date", "date_precision"]].notna().all().all()
     assert claims.loc[claims["bound"] == "range", "value_high"].notna().all()
+    assert "legacy_id" not in claims.columns  # one id per claim, AC###, everywhere
 
 
 @pytest.mark.skipif(not ARTICLE.is_file(), reason="the source article is not beside the repository")
@@ -422,19 +433,45 @@ def test_every_claim_checks_deterministically(real):
     assert (first["verdict"] == "cannot be checked").sum() >= (claims["check_kind"] == "none").sum()
 
 
-def test_legacy_view_gives_chapters_3_and_4_every_id_once(real):
-    claims, _ = real
-    costs_view = factcheck.legacy_view(claims, "article_cost_figures")
-    assert list(costs_view.index) == [f"A{i:02d}" for i in range(1, 21)]
-    assert costs_view.loc[["A12", "A13"], "value"].tolist() == [20.0, 50.0]  # the range's two ends
-    assert (costs_view.loc[["A12", "A13"], "claim_id"] == "AC052").all()
-    cells = factcheck.legacy_view(claims, "article_comparison")
-    assert list(cells.index) == [f"A{i:02d}" for i in range(1, 23)]
-    assert cells["claim_id"].is_unique and (cells["dimension"] != "").all()
-    assert set(cells["attributed_to"]) == {"OpenAI", "Anthropic"}
-    # every cell of the comparison table, and only those, has a dimension
-    with_dimension = claims.loc[claims["dimension"].notna(), "claim_id"]
-    assert sorted(with_dimension) == sorted(cells["claim_id"])
+#: Words that, in an explanation, say the opposite of its verdict. A 'matches' whose explanation says the article
+#: 'overstates' is a contradiction; so is a 'differs' that says 'same figure'. Kept short on purpose: each entry
+#: is a phrase a fact-checker would only write for the other verdict.
+CONTRADICTIONS = {
+    "matches": [
+        "overstates",
+        "understates",
+        "does not match",
+        "is wrong",
+        "unconfirmed",
+        "not traced",
+        "unsupported",
+        "misquot",
+    ],
+    "differs": ["same figure", "same words", "same wording", "matches its source", "unconfirmed"],
+    "misattributed": ["unconfirmed", "not traced", "no source", "lehane's own words"],
+    "cannot be checked": ["the same words", "same figure", "confirmed by"],
+}
+
+
+def contradictions(results: pd.DataFrame) -> dict[str, list[str]]:
+    """Return {claim_id: [contradicting phrases]} for explanations that say the opposite of their verdict."""
+    found = {}
+    for row in results.itertuples():
+        words = [w for w in CONTRADICTIONS[row.verdict] if w in str(row.explanation).casefold()]
+        if words:
+            found[row.claim_id] = words
+    return found
+
+
+def test_every_explanation_agrees_with_its_verdict(real):
+    claims, loaded = real
+    assert contradictions(factcheck.check_claims(claims, loaded)) == {}
+
+
+def test_the_contradiction_check_can_fail():
+    results = pd.DataFrame({"claim_id": ["X1", "X2"], "verdict": ["matches", "differs"],
+                            "explanation": ["'Moving' overstates it.", "Same figure as the report."]})  # fmt: skip
+    assert contradictions(results) == {"X1": ["overstates"], "X2": ["same figure"]}
 
 
 def test_verdict_labels_name_what_differs():
@@ -479,9 +516,10 @@ def test_stored_counts_are_what_the_data_implies(real):
     counts = factcheck.verdict_counts(factcheck.check_claims(claims, loaded)).iloc[0]
     values = glued(NOTEBOOK)
     assert values["check-claims-total"] == len(claims)
-    assert values["check-matches"] == counts["matches"]
-    assert values["check-differs"] == counts["differs"]
-    assert values["check-cannot"] == counts["cannot be checked"]
+    for verdict, name in [("matches", "matches"), ("differs", "differs"), ("misattributed", "misattributed"),
+                          ("cannot be checked", "cannot")]:  # fmt: skip
+        assert values[f"check-{name}"] == counts[verdict]  # numbers, for the front page
+        assert values[f"check-{name}-words"] == factcheck.in_words(counts[verdict])  # words, for the prose
 
 
 def test_markdown_uses_only_glued_names():
@@ -492,3 +530,180 @@ def test_markdown_uses_only_glued_names():
     used |= set(re.findall(r"```\{glue:figure\} (\S+)", text))
     assert used <= names, f"glued names missing: {sorted(used - names)}"
     assert all(name.startswith("check-") for name in names)
+
+
+# --- the written rules: statements, attribution, absence ------------------------------------------------------
+
+
+@pytest.fixture
+def told() -> dict[str, pd.DataFrame]:
+    statements = pd.DataFrame(
+        {
+            "statement_id": ["S1", "S2", "S3", "S4", "S5"],
+            "speaker": ["Lab", "Lab", "Reporter", "Rival", "Rival"],
+            "date": pd.to_datetime(["2026-02-23", "2026-02-23", "2026-02-14", "2026-02-24", "2026-07-01"]),
+            "kind": ["statement", "statement", "statement", "no comment", "statement"],
+            "topic": ["accounts", "accounts", "threat", "allegations", "allegations"],
+            "words": [
+                "about 24,000 accounts",
+                "over 24,000 accounts",
+                "distillation could pose a business threat",
+                "did not respond",
+                "we deny it",
+            ],
+            "value": [24000.0, 24000.0, float("nan"), float("nan"), float("nan")],
+            "bound": ["approximately", "at least", pd.NA, pd.NA, pd.NA],
+            "source_id": ["report", "post", "paper", "news", "later"],
+        }
+    )
+    sources = pd.DataFrame({"source_id": ["source-article"], "published_date": [pd.Timestamp("2026-02-27")]})
+    return {"statements": statements, "sources": sources}
+
+
+def test_any_statement_by_the_speaker_counts(told):
+    over = {"bound": "at least", "tolerance_kind": "bound", "check_resource": "statements", "check_field": "value"}
+    result = factcheck.check_claim(claim(value=24000, check_key="Lab|accounts", **over), told)
+    assert result["verdict"] == "matches" and result["source_ids"] == ("post",)  # the post, not the report
+    only_report = told | {"statements": told["statements"].drop(index=1)}
+    assert verdict(claim(value=24000, check_key="Lab|accounts", **over), only_report) == "differs"
+
+
+def test_quotation_in_someone_elses_words_is_misattributed(told):
+    quote = {"check_kind": "quote", "check_resource": "statements", "check_field": "words"}
+    wording = "could pose a business threat"
+    right = factcheck.check_claim(claim(value_text=wording, check_key="Reporter", **quote), told)
+    assert right["verdict"] == "matches"
+    wrong = factcheck.check_claim(claim(value_text=wording, check_key="Think tank", **quote), told)
+    assert (wrong["verdict"], wrong["difference"]) == ("misattributed", "Reporter")
+    untraced = claim(value_text="steal, copy, and kill", check_key="Lab", uncheckable_reason="searched", **quote)
+    assert factcheck.check_claim(untraced, told)["reason"] == "searched"
+    assert verdict(untraced, told) == "cannot be checked"
+
+
+def test_absence_needs_a_search_that_covers_the_articles_date(told):
+    base = {"check_resource": "statements", "check_key": "Rival|allegations", "check_field": "words",
+            "article_date": pd.Timestamp("2026-02-23"), "search_scope": "news", "tolerance_kind": pd.NA}  # fmt: skip
+    searched = {"searched_through": pd.Timestamp("2026-12-01")}
+    assert verdict(claim(check_kind="absence", **base, **searched), told) == "matches"  # July denial is later
+    assert verdict(claim(check_kind="presence", **base, **searched), told) == "differs"
+    stale = {"searched_through": pd.Timestamp("2026-02-20")}  # the search ended before the article
+    assert verdict(claim(check_kind="absence", **base, **stale), told) == "cannot be checked"
+    unscoped = base | {"search_scope": pd.NA}
+    assert verdict(claim(check_kind="absence", **unscoped, **searched), told) == "cannot be checked"
+    early = base | {"article_date": pd.NaT}
+    told_later = told | {"sources": told["sources"].assign(published_date=pd.Timestamp("2026-08-01"))}
+    assert verdict(claim(check_kind="absence", **early, **searched), told_later) == "differs"  # the denial counts
+    assert verdict(claim(check_kind="presence", **early, **searched), told_later) == "matches"
+
+
+# --- one verdict per claim, in every chapter ------------------------------------------------------------------
+
+CLAIM_ID = re.compile(r"\bAC\d{3}\b")
+VERDICT_WORDS = re.compile(r"\b(matches|differs|misattributed|cannot be checked)\b")
+ROW = re.compile(r"<tr>(.*?)</tr>", re.S)
+CELL = re.compile(r"<t[hd][^>]*>(.*?)</t[hd]>", re.S)
+TAG = re.compile(r"<[^>]+>")
+
+
+def stated_verdicts(notebook_path) -> list[tuple[str, str, str]]:
+    """Return (claim_id, verdict, where) for every verdict a notebook states next to a claim id.
+
+    Tables: in every HTML table of the outputs, a row naming exactly one claim id whose 'Verdict' column starts
+    with a verdict. Prose: a markdown sentence, or a plain-text output line, with one claim id and one verdict word.
+    """
+    import html
+
+    found = []
+    notebook = nbformat.read(notebook_path, as_version=4)
+    for index, cell in enumerate(notebook.cells):
+        texts = [cell.source] if cell.cell_type == "markdown" else []
+        for output in cell.get("outputs", []):
+            for mime, value in output.get("data", {}).items():
+                value = "".join(value) if isinstance(value, list) else str(value)
+                if mime.endswith("text/html"):
+                    found += _table_verdicts(html.unescape(value), f"{notebook_path.name} cell {index}")
+                elif mime.endswith("text/plain") and "<table" not in value:
+                    texts.append(value)
+        for text in texts:
+            for sentence in re.split(r"(?<=[.;])\s|\n", text):
+                ids, verdicts = set(CLAIM_ID.findall(sentence)), set(VERDICT_WORDS.findall(sentence))
+                if len(ids) == 1 and len(verdicts) == 1:
+                    found.append((ids.pop(), verdicts.pop(), f"{notebook_path.name} cell {index}: {sentence[:80]}"))
+    return found
+
+
+def _table_verdicts(page: str, where: str) -> list[tuple[str, str, str]]:
+    """Verdicts in HTML tables: every column whose header says 'verdict' (not 'earlier'), each tied to the one
+    claim id in the cells since the previous verdict column ('(no claim id)' when there is none or several)."""
+    found = []
+    for table in re.findall(r"<table.*?</table>", page, re.S):
+        rows = [[TAG.sub("", cell).strip() for cell in CELL.findall(row)] for row in ROW.findall(table)]
+        header = next((row for row in rows if any("verdict" in cell.casefold() for cell in row)), None)
+        if header is None:
+            continue
+        columns = [
+            i for i, cell in enumerate(header) if "verdict" in cell.casefold() and "earlier" not in cell.casefold()
+        ]
+        for row in rows:
+            if row is header or len(row) != len(header):
+                continue
+            start = 0
+            for column in columns:
+                ids = set(CLAIM_ID.findall(" ".join(row[start:column])))
+                verdict = VERDICT_WORDS.match(row[column])
+                if verdict:
+                    claim_id = ids.pop() if len(ids) == 1 else "(no claim id)"
+                    found.append((claim_id, verdict.group(1), f"{where}: {row[0][:60]}"))
+                start = column + 1
+    return found
+
+
+def test_the_verdict_scan_finds_tables_and_sentences(tmp_path):
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [nbformat.v4.new_markdown_cell("The rule: AC005 differs. Nothing here.")]
+    page = "<table><tr><th>Claim</th><th>Verdict</th></tr><tr><td>AC017 accounts</td><td>matches</td></tr></table>"
+    cell = nbformat.v4.new_code_cell("")
+    cell.outputs = [nbformat.v4.new_output("display_data", data={"text/html": page})]
+    notebook.cells.append(cell)
+    path = tmp_path / "x.ipynb"
+    nbformat.write(notebook, path)
+    assert [(c, v) for c, v, _ in stated_verdicts(path)] == [("AC005", "differs"), ("AC017", "matches")]
+
+
+def test_every_chapter_states_the_rules_verdict(real):
+    """One verdict per claim: any chapter (executed outputs and prose) that names a claim id beside a verdict
+    must state the rule's verdict, and a table row that shows a verdict must name its claim id. Chapters 4, 5
+    and 7 pass by taking labels from factcheck.verdict_labels and showing the AC### id in the same row or
+    sentence (e.g. a 'Claim' column 'AC052 ...' before the 'Verdict' column)."""
+    claims, loaded = real
+    expected = dict(zip(*factcheck.check_claims(claims, loaded)[["claim_id", "verdict"]].T.to_numpy(), strict=True))
+    wrong = [
+        f"{where}: {claim_id} says {verdict!r}, the rule says {expected.get(claim_id)!r}"
+        for path in [*sorted((ROOT / "chapters").glob("*.ipynb")), ROOT / "intro.ipynb"]
+        for claim_id, verdict, where in stated_verdicts(path)
+        if expected.get(claim_id) != verdict
+    ]
+    assert not wrong, "\n".join(wrong)
+
+
+def test_gap_chart_keeps_units_apart():
+    import matplotlib.pyplot as plt
+
+    gaps = pd.DataFrame(
+        {
+            "claim_id": ["X1", "X2"],
+            "short_label": ["days", "dollars"],
+            "verdict": ["differs", "matches"],
+            "unit": ["days", "USD"],
+            "article_value": [12.0, 5.3e6],
+            "source_value": [11.0, 5.33e6],
+            "allowed_low": [12.0, 5.25e6],
+            "allowed_high": [12.0, 5.35e6],
+        }
+    )
+    figure, ax = plt.subplots()
+    with pytest.raises(ValueError, match="one unit per axis"):
+        factcheck.plot_gaps(gaps, ax)
+    ax = factcheck.plot_gaps(gaps[gaps["unit"] == "USD"].reset_index(drop=True), ax)
+    assert ax.get_xlabel() == "US dollars, millions"
+    plt.close(figure)

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from distillbook import kd
+from distillbook.distillation import config, digits, experiments, kd, tables, training
 
 RNG = np.random.default_rng(7)
 STUDENT = RNG.normal(size=(4, 10))
@@ -56,25 +56,51 @@ def test_t_squared_scaling_keeps_gradients_comparable_across_temperatures():
 
 
 def test_high_temperature_gradient_approaches_logit_matching():
-    gaps = kd.high_temperature_gap([1, 10, 100])["relative_gap"].tolist()
-    assert gaps[0] > gaps[1] > gaps[2] and gaps[2] < 0.01
+    gaps = experiments.high_temperature_gap(STUDENT, TEACHER, [1, 10, 100, 1000])
+    median = gaps.groupby("temperature")["relative_gap"].median().tolist()
+    assert median[0] > median[1] > median[2] > median[3] and median[3] < 0.01
+    assert len(gaps) == 4 * len(STUDENT)
+    # Logits spread ten times wider need a ten times higher temperature for the same gap.
+    wide = experiments.high_temperature_gap(10 * STUDENT, 10 * TEACHER, [10, 100])
+    np.testing.assert_allclose(wide.groupby("temperature")["relative_gap"].median().to_numpy(), median[:2], rtol=1e-9)
+
+
+def test_t_squared_only_rescales_the_soft_loss_so_adam_barely_notices_it_with_alpha_zero():
+    targets = kd.softmax(TEACHER, 5.0)
+    with_factor = kd.distillation_loss(STUDENT, targets, None, 5.0, 0.0)
+    without = kd.distillation_loss(STUDENT, targets, None, 5.0, 0.0, t_squared=False)
+    assert with_factor[0] == pytest.approx(25 * without[0])
+    np.testing.assert_allclose(with_factor[1], 25 * without[1])
+    split = digits.load_digit_split()
+    inputs, soft = split.train_inputs[:60], kd.softmax(np.random.default_rng(1).normal(size=(60, 10)) * 4, 5.0)
+    common = {"soft_targets": soft, "temperature": 5.0, "epochs": 50, "seed": 2, "weight_decay": 0.0}
+    one = training.train_student(inputs, **common)
+    other = training.train_student(inputs, **common, t_squared=False)
+    # Adam divides by the gradient's running size: a constant factor changes only the epsilon term (weight decay,
+    # which the factor does not scale, is what makes it matter in the chapter's trainer).
+    np.testing.assert_allclose(one.logits(inputs), other.logits(inputs), rtol=1e-3, atol=1e-3)
+    # With alpha > 0 the factor sets the balance between labels and soft targets, so it matters.
+    labels = split.train_labels[:60]
+    mixed = training.train_student(inputs, soft, labels, 5.0, alpha=0.5, epochs=50, seed=2)
+    mixed_flat = training.train_student(inputs, soft, labels, 5.0, alpha=0.5, epochs=50, seed=2, t_squared=False)
+    assert np.abs(mixed.logits(inputs) - mixed_flat.logits(inputs)).max() > 0.1
 
 
 def test_training_is_seeded_and_learns():
-    split = kd.load_digit_split()
+    split = digits.load_digit_split()
     inputs, labels = split.train_inputs[:200], split.train_labels[:200]
-    first = kd.train_student(inputs, labels=labels, alpha=1.0, epochs=60, seed=3)
-    second = kd.train_student(inputs, labels=labels, alpha=1.0, epochs=60, seed=3)
+    first = training.train_student(inputs, labels=labels, alpha=1.0, epochs=60, seed=3)
+    second = training.train_student(inputs, labels=labels, alpha=1.0, epochs=60, seed=3)
     np.testing.assert_array_equal(first.logits(split.test_inputs), second.logits(split.test_inputs))
-    assert kd.accuracy(first.predict(split.test_inputs), split.test_labels) > 0.6
+    assert digits.accuracy(first.predict(split.test_inputs), split.test_labels) > 0.6
 
 
 def test_a_student_learns_from_soft_targets_without_labels():
-    split = kd.load_digit_split()
-    teacher = kd.make_teacher(split.train_inputs, split.train_labels, members=1, hidden_layers=(32,))
+    split = digits.load_digit_split()
+    teacher = digits.make_teacher(split.train_inputs, split.train_labels, members=1, hidden_layers=(32,))
     targets = kd.softmax(teacher.logits(split.train_inputs[:300]), 4.0)
-    student = kd.train_student(split.train_inputs[:300], soft_targets=targets, temperature=4.0, epochs=100)
-    assert kd.accuracy(student.predict(split.test_inputs), split.test_labels) > 0.8
+    student = training.train_student(split.train_inputs[:300], soft_targets=targets, temperature=4.0, epochs=100)
+    assert digits.accuracy(student.predict(split.test_inputs), split.test_labels) > 0.8
 
 
 @pytest.mark.parametrize(
@@ -113,16 +139,118 @@ def test_paper_error_rates_are_errors_over_test_set_sizes():
         ("mnist_omitted_3_bias_corrected", "test_errors_on_threes", 14),
     ]
     hinton = pd.DataFrame(rows, columns=["experiment", "metric", "value"])
-    rates = kd.paper_error_rates_percent(hinton)
+    rates = tables.paper_error_rates_percent(hinton)
     assert rates["teacher"] == pytest.approx(0.67) and rates["fixed_on_digit"] == pytest.approx(100 * 14 / 1010)
     with pytest.raises(ValueError, match="exactly one row"):
-        kd.paper_error_rates_percent(hinton.iloc[1:])
+        tables.paper_error_rates_percent(hinton.iloc[1:])
 
 
-def test_examples_to_reach_interpolates_in_log_size():
-    curve = pd.DataFrame({"transfer_set_size": [10, 100, 1000], "condition": ["a"] * 3, "mean": [0.5, 0.7, 0.9]})
-    assert kd.examples_to_reach(curve, "a", 0.8) == pytest.approx(np.sqrt(100 * 1000))
-    assert kd.examples_to_reach(curve, "a", 0.4) == 10
-    assert kd.examples_to_reach(curve, "a", 0.95) is None
+def test_first_reach_and_examples_to_reach_interpolate_in_log_size():
+    assert experiments.first_reach([10, 100, 1000], [0.5, 0.7, 0.9], 0.8) == pytest.approx(np.sqrt(100 * 1000))
+    assert experiments.first_reach([10, 100, 1000], [0.5, 0.7, 0.9], 0.4) == 10
+    assert experiments.first_reach([10, 100, 1000], [0.5, 0.7, 0.9], 0.95) is None
+    with pytest.raises(ValueError, match="same length"):
+        experiments.first_reach([1, 2], [0.5], 0.5)
+    runs = pd.DataFrame(
+        {
+            "transfer_set_size": [10, 100, 1000, 10, 100, 1000],
+            "condition": ["a"] * 6,
+            "seed": [0, 0, 0, 1, 1, 1],
+            "test_accuracy": [0.4, 0.6, 0.8, 0.6, 0.8, 1.0],
+        }
+    )
+    assert experiments.examples_to_reach(runs, "a", 0.8) == pytest.approx(np.sqrt(100 * 1000))
     with pytest.raises(ValueError, match="no rows"):
-        kd.examples_to_reach(curve, "b", 0.5)
+        experiments.examples_to_reach(runs, "b", 0.5)
+
+
+def test_per_seed_examples_ratio_uses_each_seeds_own_curves():
+    soft = experiments.condition_name(5.0)
+    runs = pd.DataFrame(
+        {
+            "transfer_set_size": [10, 10, 100, 10, 10, 100],
+            "condition": [soft, "hard labels", "hard labels"] * 2,
+            "seed": [0, 0, 0, 1, 1, 1],
+            "test_accuracy": [0.7, 0.5, 0.9, 0.95, 0.5, 0.9],
+        }
+    )
+    ratios = experiments.per_seed_examples_ratio(runs, soft, 10)
+    assert ratios["ratio"].iloc[0] == pytest.approx(np.sqrt(10 * 100) / 10)
+    assert np.isnan(ratios["ratio"].iloc[1])  # seed 1's labels never reach 95%
+    with pytest.raises(ValueError, match="need one"):
+        experiments.per_seed_examples_ratio(runs, soft, 100)
+
+
+def test_temperature_is_chosen_on_validation_accuracy_never_on_test():
+    runs = pd.DataFrame(
+        {
+            "temperature": [2.0, 2.0, 5.0, 5.0, np.nan],
+            "alpha": [0.0, 0.0, 0.0, 0.0, 1.0],
+            "validation_accuracy": [0.8, 0.8, 0.9, 0.7, 1.0],
+            "test_accuracy": [0.1, 0.1, 1.0, 1.0, 1.0],
+        }
+    )
+    assert experiments.select_temperature(runs) == 2.0  # T=5 wins on test but not on validation
+    runs.loc[2, "validation_accuracy"] = 0.95
+    assert experiments.select_temperature(runs) == 5.0
+    with pytest.raises(ValueError, match="no soft-target runs"):
+        experiments.select_temperature(runs[runs["alpha"] == 1])
+
+
+def test_learning_curve_records_validation_and_test_and_the_shared_config_is_one_place():
+    split = digits.load_digit_split()
+    logits = np.random.default_rng(0).normal(size=(len(split.train_labels), 10)) * 3
+    runs = experiments.learning_curve(split, logits, [20], [(None, 1.0), (5.0, 0.0), (5.0, 0.5)], [0])
+    assert runs["condition"].tolist() == ["hard labels", "soft targets, T=5", "hard + soft, T=5, α=0.5"]
+    assert runs["family"].tolist() == ["hard labels", "soft targets", "soft targets"]
+    assert runs["validation_accuracy"].between(0, 1).all() and runs["test_accuracy"].between(0, 1).all()
+    with pytest.raises(ValueError, match="outside"):
+        experiments.learning_curve(split, logits, [0], [(None, 1.0)], [0])
+    assert config.SMALLEST_SIZE in config.SELECTION_SIZES and max(config.TEMPERATURES) >= 50
+
+
+def test_shifted_copies_move_every_image_by_one_pixel():
+    image = np.zeros((1, 64))
+    image[0, 3 * 8 + 4] = 1.0  # row 3, column 4
+    shifted, labels = digits.shifted_copies(image, np.array([7]))
+    assert shifted.shape == (5, 64) and labels.tolist() == [7] * 5
+    positions = sorted(divmod(int(np.argmax(row)), 8) for row in shifted[1:])
+    assert positions == [(2, 4), (3, 3), (3, 5), (4, 4)]
+    with pytest.raises(ValueError, match="pixels"):
+        digits.shifted_copies(image, np.array([7]), pixels=0)
+
+
+def test_illustrative_example_is_the_most_extreme_confident_one():
+    logits = np.array([[5.0, 4.0, 0.0], [9.0, 0.0, 0.0], [9.0, 6.0, 0.0]])
+    labels = np.array([0, 0, 0])
+    # Row 0 is not confident enough at 0.95; row 2 has the larger runner-up among the confident rows.
+    assert experiments.illustrative_example(logits, labels) == 2
+    np.testing.assert_allclose(experiments.runner_up_probabilities(logits)[1], kd.softmax(logits[1])[1])
+    with pytest.raises(ValueError, match="no correctly classified"):
+        experiments.illustrative_example(logits, np.array([1, 1, 1]))
+
+
+def test_figures_take_data_and_an_axes_and_return_it_deterministically():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from distillbook.distillation import figures
+
+    runs = pd.DataFrame(
+        {
+            "condition": ["hard labels"] * 3 + ["soft targets, T=5"] * 3,
+            "family": ["hard labels"] * 3 + ["soft targets"] * 3,
+            "seed": [0, 1, 2] * 2,
+            "accuracy_on_digit": [0.0, 0.0, 0.7, 0.9, 0.8, 0.95],
+        }
+    )
+    drawn = []
+    for _ in range(2):
+        figure, ax = plt.subplots()
+        assert figures.plot_omitted_digit(runs, ax) is ax
+        drawn.append(np.vstack([collection.get_offsets() for collection in ax.collections]))
+        plt.close(figure)
+    np.testing.assert_array_equal(drawn[0], drawn[1])  # no random jitter
+    assert len(drawn[0]) == 6 + 2  # six seeds' points and two means

@@ -10,7 +10,9 @@ import matplotlib.pyplot as plt
 import pandas as pd
 import pytest
 
-from distillbook import data, policy, style
+from distillbook import data, style
+from distillbook.policy import checks as policy_checks
+from distillbook.policy import figures, model, tables
 
 D = pd.Timestamp
 
@@ -78,18 +80,18 @@ def _sources() -> pd.DataFrame:
 
 
 def test_bill_labels_use_number_or_amendment():
-    assert policy.bill_labels(_bills()).tolist() == ["H.R. 1", "SA 7 (NDAA)", "S. 2"]
+    assert model.bill_labels(_bills()).tolist() == ["H.R. 1", "SA 7 (NDAA)", "S. 2"]
 
 
 def test_bill_labels_reject_unnumbered_bill():
     bills = _bills()
     bills.loc[0, "bill_number"] = None
-    with pytest.raises(ValueError, match="hr1"):
-        policy.bill_labels(bills)
+    with pytest.raises(model.PolicyError, match="hr1"):
+        model.bill_labels(bills)
 
 
 def test_stage_history_adds_introduction_and_orders():
-    history = policy.stage_history(_bills(), _actions())
+    history = model.stage_history(_bills(), _actions())
     hr1 = history[history["bill_id"] == "hr1"]
     assert hr1["stage"].tolist() == ["introduced", "in committee", "passed committee"]
     assert hr1["rank"].tolist() == [0, 1, 2]
@@ -99,14 +101,14 @@ def test_stage_history_adds_introduction_and_orders():
 
 
 def test_stage_on_a_date():
-    history = policy.stage_history(_bills(), _actions())
-    on = policy.stage_on(history, D("2025-05-01"))
+    history = model.stage_history(_bills(), _actions())
+    on = model.stage_on(history, D("2025-05-01"))
     assert on.to_dict() == {"hr1": "passed committee", "s2": "in committee", "x-samdt7": "passed a chamber"}
-    assert "s2" not in policy.stage_on(history, D("2025-02-28")).index  # not introduced yet
+    assert "s2" not in model.stage_on(history, D("2025-02-28")).index  # not introduced yet
 
 
 def test_checks_pass_on_consistent_tables():
-    checks = policy.check_policy_data(_bills(), _actions(), _votes())
+    checks = policy_checks.check_policy_data(_bills(), _actions(), _votes())
     assert checks["rows_checked"].tolist() == [3, 3, 3, 6, 2]
 
 
@@ -114,7 +116,7 @@ def test_checks_name_file_and_field_on_stage_mismatch():
     bills = _bills()
     bills.loc[0, "furthest_stage"] = "passed a chamber"
     with pytest.raises(data.DataError, match=r"data/bills.csv, row 1, field 'furthest_stage'"):
-        policy.check_policy_data(bills, _actions(), _votes())
+        policy_checks.check_policy_data(bills, _actions(), _votes())
 
 
 def test_checks_catch_dates_out_of_order_and_votes_without_passage():
@@ -123,7 +125,7 @@ def test_checks_catch_dates_out_of_order_and_votes_without_passage():
     votes = _votes()
     votes.loc[1, "date"] = D("2025-02-21")
     with pytest.raises(data.DataError) as error:
-        policy.check_policy_data(bills, _actions(), votes)
+        policy_checks.check_policy_data(bills, _actions(), votes)
     text = str(error.value)
     assert "row 3" in text and "status_as_of" in text
     assert "data/committee_votes.csv, row 2" in text
@@ -133,83 +135,126 @@ def test_checks_catch_stages_going_backwards():
     actions = _actions()
     actions.loc[0, "action_date"] = D("2025-03-01")  # 'in committee' after 'passed committee'
     with pytest.raises(data.DataError, match="go backwards in time"):
-        policy.check_policy_data(_bills(), actions, _votes())
+        policy_checks.check_policy_data(_bills(), actions, _votes())
+
+
+def _executive() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "action_id": ["e1", "e2", "e3"],
+            "label": ["Rule", "Duty", "Guidance"],
+            "date_issued": [D("2025-01-15"), D("2025-04-01"), D("2025-02-01")],
+            "regulates": ["chips", "chips", "chips"],
+            "direction": ["loosens", "loosens", "neither"],
+            "found_by": ["chip-export search"] * 3,
+        }
+    )
+
+
+def test_measures_put_bills_and_actions_in_one_dated_table():
+    bills = _bills().assign(direction="tightens", found_by=["article", "article", "distillation search"])
+    table = model.measures(bills, _executive())
+    assert table["measure_id"].tolist() == ["hr1", "e1", "e3", "x-samdt7", "s2", "e2"]  # by date, then id
+    assert table.loc[table["measure_id"] == "x-samdt7", "label"].item() == "SA 7 (NDAA)"
+    assert table["kind"].tolist().count("executive") == 3
+    with pytest.raises(model.PolicyError, match="weights"):
+        model.measures(bills, _executive().assign(regulates="weights"))
+    with pytest.raises(model.PolicyError, match="sideways"):
+        model.measures(bills, _executive().assign(direction="sideways"))
 
 
 def test_regulates_counts_by_hand():
-    executive = pd.DataFrame({"regulates": ["chips", "imports", "chips"]})
-    counts = policy.regulates_counts(_bills(), executive)
-    assert counts.index.tolist() == list(policy.REGULATES)
-    assert counts.loc["chips"].tolist() == [2, 2, 4]
-    assert counts.loc["model access"].tolist() == [1, 0, 1]
+    bills = _bills().assign(direction="tightens", found_by="article")
+    table = model.measures(bills, _executive())
+    counts = model.regulates_counts(table, D("2025-02-15"))
+    assert counts.index.tolist() == list(model.REGULATES)
+    # Before 15 Feb 2025: hr1 (10 Jan), e1 (15 Jan), x-samdt7 (1 Feb), e3 (1 Feb), all chips; after: s2, e2.
+    assert counts.loc["chips"].tolist() == [4, 1, 5]
+    assert counts.loc["model access"].tolist() == [0, 1, 1]
     assert counts.loc["reporting"].tolist() == [0, 0, 0]
     assert int(counts["total"].sum()) == 6
+    with pytest.raises(model.PolicyError, match="no column"):
+        model.regulates_counts(_bills(), D("2025-02-15"))
 
 
-def test_regulates_counts_reject_unknown_category():
-    with pytest.raises(ValueError, match="weights"):
-        policy.regulates_counts(_bills(), pd.DataFrame({"regulates": ["weights"]}))
+def test_pending_bills_and_nearest_actions_on_a_date():
+    history = model.stage_history(_bills(), _actions())
+    pending = model.pending_on(history, D("2025-07-01"))
+    # x-samdt7 was dropped on 1 June, so it is not pending; hr1 last moved on 20 Feb (131 days before 1 July).
+    assert pending["bill_id"].tolist() == ["hr1", "s2"]
+    assert pending["days_since"].tolist() == [131, 122]
+    assert pending["stage"].tolist() == ["passed committee", "in committee"]
+    assert model.pending_on(history, D("2025-01-01")).empty
+    near = model.nearest_actions(history, D("2025-02-25"))
+    assert (near["last_before"]["bill_id"], near["days_before"]) == ("hr1", 5)
+    assert (near["first_after"]["bill_id"], near["days_after"]) == ("s2", 4)
+    assert model.nearest_actions(history, D("2030-01-01"))["first_after"] is None
 
 
 def test_unconfirmed_statuses_are_the_non_primary_ones():
-    out = policy.unconfirmed_statuses(_bills(), _sources())
+    out = tables.unconfirmed_statuses(_bills(), _sources())
     assert out["bill_id"].tolist() == ["x-samdt7"]
     assert out["kind"].tolist() == ["secondary"]
 
 
 def test_source_kinds_reject_unknown_source():
-    with pytest.raises(ValueError, match="nowhere"):
-        policy.source_kinds(pd.Series(["nowhere"]), _sources())
+    with pytest.raises(model.PolicyError, match="nowhere"):
+        model.source_kinds(pd.Series(["nowhere"]), _sources())
 
 
 def test_vote_table_shows_missing_counts_as_not_stated():
-    table = policy.vote_table(_votes(), _bills(), _sources())
+    table = tables.vote_table(_votes(), _bills(), _sources())
     assert table.loc[0, ["Yeas", "Nays", "Present"]].tolist() == ["10", "1", "not stated"]
     assert table.loc[1, "Yeas"] == "not stated"
     assert table["Kind"].tolist() == ["news", "news"]
 
 
 def test_bill_table_is_strings_in_introduction_order():
-    table = policy.bill_table(_bills(), _sources())
+    table = tables.bill_table(_bills(), _sources())
     assert table["Bill"].tolist() == ["H.R. 1", "SA 7 (NDAA)", "S. 2"]
     assert table.loc[1, "Furthest stage"] == "dropped (2025-06-01)"
     assert table.loc[2, "Status source"] == "primary"
+    assert table["Status as of"].tolist() == ["2025-03-01", "2025-06-01", "2025-03-01"]
 
 
 def test_policy_timeline_merges_sources_and_skips_same_day_introduction():
-    history = policy.stage_history(_bills(), _actions())
+    history = model.stage_history(_bills(), _actions())
     executive = pd.DataFrame(
         {"action_id": ["e1"], "date_issued": [D("2025-01-15")], "direction": ["loosens"], "label": ["Rule"]}
     )
     events = pd.DataFrame(
         {"event_id": ["E1", "E2"], "date": [D("2025-01-12"), D("2025-01-13")], "actor": ["OpenAI", "Anthropic"]}
     )
-    out = policy.policy_timeline(_bills(), history, executive, events, {"E1": "Memo"})
+    out = model.policy_timeline(_bills(), history, executive, events, {"E1": "Memo"})
+    assert history.loc[history["bill_id"] == "hr1", "act"].unique().tolist() == ["One Act"]
     assert out["event_id"].tolist()[:3] == ["hr1:in committee", "E1", "e1"]
     assert "hr1:introduced" not in out["event_id"].tolist()
     assert out.loc[out["event_id"] == "e1", "lane"].item() == "Executive: loosens"
     assert out.loc[out["event_id"] == "hr1:in committee", "label"].item() == "H.R. 1 introduced"
-    with pytest.raises(ValueError, match="E9"):
-        policy.policy_timeline(_bills(), history, executive, events, {"E9": "x"})
+    with pytest.raises(model.PolicyError, match="E9"):
+        model.policy_timeline(_bills(), history, executive, events, {"E9": "x"})
 
 
 def test_plots_return_their_axes():
     style.apply()
-    history = policy.stage_history(_bills(), _actions())
+    history = model.stage_history(_bills(), _actions())
     figure, axes = plt.subplots(1, 2)
-    assert policy.plot_pipeline(_bills(), history, axes[0]) is axes[0]
-    counts = policy.regulates_counts(_bills(), pd.DataFrame({"regulates": ["chips"]}))
-    assert policy.plot_regulates(counts, axes[1]) is axes[1]
+    assert figures.plot_pipeline(history, axes[0]) is axes[0]
+    table = model.measures(_bills().assign(direction="tightens", found_by="article"), _executive())
+    counts = model.regulates_counts(table, D("2025-02-15"))
+    assert figures.plot_regulates(counts, axes[1]) is axes[1]
     plt.close(figure)
 
 
 def test_join_names():
-    assert policy.join_names([]) == "none"
-    assert policy.join_names(["A"]) == "A"
-    assert policy.join_names(["A", "B", "C"]) == "A, B and C"
+    assert model.join_names([]) == "none"
+    assert model.join_names(["A"]) == "A"
+    assert model.join_names(["A", "B", "C"]) == "A, B and C"
 
 
 def test_real_policy_data_is_consistent():
     """The book's own tables pass the cross-table checks."""
-    checks = policy.check_policy_data(data.load("bills"), data.load("bill_actions"), data.load("committee_votes"))
+    checks = policy_checks.check_policy_data(
+        data.load("bills"), data.load("bill_actions"), data.load("committee_votes")
+    )
     assert len(checks) == 5

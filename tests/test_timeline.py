@@ -11,7 +11,8 @@ import matplotlib.pyplot as plt
 import pandas as pd
 import pytest
 
-from distillbook import style, timeline
+from distillbook import style
+from distillbook.allegations import figures, tables, timeline
 
 
 def _events() -> pd.DataFrame:
@@ -100,7 +101,7 @@ def test_plot_swimlanes_draws_lanes_colours_and_year_ticks():
     events = _events()
     lanes = ["researchers", "Executive", "OpenAI", "Anthropic", "Congress"]  # Congress: an empty lane
     fig, ax = plt.subplots(figsize=(7, 3))
-    returned = timeline.plot_swimlanes(events, ax, lanes=lanes, colours={"OpenAI": "#123456"})
+    returned = figures.plot_swimlanes(events, ax, lanes=lanes, colours={"OpenAI": "#123456"})
     assert returned is ax
     assert [t.get_text() for t in ax.get_yticklabels()] == lanes
     colours = {t.get_text(): t.get_color() for t in ax.get_yticklabels()}
@@ -117,17 +118,17 @@ def test_plot_swimlanes_draws_lanes_colours_and_year_ticks():
 def test_plot_swimlanes_rejects_events_outside_the_lanes_and_unknown_colours():
     fig, ax = plt.subplots()
     with pytest.raises(timeline.TimelineError, match="not in lanes"):
-        timeline.plot_swimlanes(_events(), ax, lanes=["OpenAI"])
+        figures.plot_swimlanes(_events(), ax, lanes=["OpenAI"])
     with pytest.raises(KeyError, match="no fixed colour"):
-        timeline.plot_swimlanes(_events().assign(actor="Nobody"), ax)
+        figures.plot_swimlanes(_events().assign(actor="Nobody"), ax)
     with pytest.raises(timeline.TimelineError, match="no column"):
-        timeline.plot_swimlanes(_events(), ax, lane_column="who")
+        figures.plot_swimlanes(_events(), ax, lane_column="who")
     plt.close(fig)
 
 
 def test_date_disagreements_lists_both_dates_and_the_gap():
-    events = _events().assign(source_id=["a", "b", "page", "article", "c"])
-    table = timeline.date_disagreements(events, [("E3", "E4")])
+    events = _events().assign(source_id=["a", "b", "page", "article", "c"], date_precision="day")
+    table = tables.date_disagreements(events, [("E3", "E4")])
     assert table.to_dict("records") == [
         {
             "Event": "Report (page)",
@@ -135,8 +136,21 @@ def test_date_disagreements_lists_both_dates_and_the_gap():
             "First source": "page",
             "Second": "E4: 2026-02-24",
             "Second source": "article",
-            "Days apart": "+1",
+            "Apart": "+1 day",
         }
     ]
     with pytest.raises(timeline.TimelineError, match="no event"):
-        timeline.date_disagreements(events, [("E3", "E99")])
+        tables.date_disagreements(events, [("E3", "E99")])
+
+
+def test_no_day_count_against_a_year_or_month_only_date():
+    events = _events().assign(source_id="s", date_precision=["year", "day", "day", "month", "day"])
+    with pytest.raises(timeline.TimelineError, match="dated to the year only"):
+        timeline.days_between(events, "E1", "E2")
+    with pytest.raises(timeline.TimelineError, match="dated to the month only"):
+        timeline.days_between(events, "E3", "E4")
+    assert timeline.days_between(events, "E2", "E3") == 11  # both days: counted as before
+    table = tables.date_disagreements(events, [("E1", "E2"), ("E3", "E4")])
+    # 2015 -> 2026 at year precision: +11 years, not 3,993 days; Feb 2026 -> Feb 2026 at month precision: +0 months.
+    assert table["Apart"].tolist() == ["+11 years (year precision only)", "+0 months (month precision only)"]
+    assert table["First"].tolist() == ["E1: 2015", "E3: 2026-02-23"] and table.loc[1, "Second"] == "E4: 2026-02"

@@ -1,12 +1,25 @@
-"""The data appendix, generated from ``datapackage.json`` so the documentation cannot drift from the data."""
+"""The data appendix, generated from ``datapackage.json`` so the documentation cannot drift from the data.
+
+Besides the tables it describes, the appendix offers every file for download and one zip of the whole data
+package, written at build time into ``_build/`` (ignored by git, so building leaves the checkout clean) with
+fixed timestamps, so the same data always give the same bytes. ``python -m distillbook.appendix`` writes it.
+"""
 
 from __future__ import annotations
 
+import sys
+import zipfile
 from pathlib import Path
 
 import pandas as pd
 
 from distillbook import buildcache, data, paths
+
+ZIP_NAME = "copying-the-teacher-data.zip"
+#: Where the zip is written, relative to the repository root (inside _build/, which git ignores).
+ZIP_FOLDER = Path("_build") / "data-package"
+#: The earliest time a zip entry can carry; the same for every file, so the archive's bytes depend on the data only.
+ZIP_TIMESTAMP = (1980, 1, 1, 0, 0, 0)
 
 
 def readers(names: list[str], root: Path | None = None) -> dict[str, list[str]]:
@@ -46,14 +59,27 @@ def overview(tables: dict[str, pd.DataFrame], sources: pd.DataFrame, read_by: di
     return pd.DataFrame(rows).set_index("file")
 
 
+def download(path: str, label: str | None = None, depth: int = 1) -> str:
+    """Return a MyST ``{download}`` role for ``path`` (relative to the repository root) from a page ``depth``
+    folders below the root (chapters/ is 1)."""
+    return f"{{download}}`{label or Path(path).name} <{'../' * depth}{path}>`"
+
+
 def resource_section(name: str, table: pd.DataFrame, sources: pd.DataFrame) -> str:
-    """MyST markdown describing one resource: description, primary key, and the sources its rows cite (as citations)."""
+    """MyST markdown describing one resource: its full description, a download link, its primary key (when it has
+    one), and the sources its rows cite (as citations)."""
     descriptor = data.resource(name)
     schema = descriptor.get("schema", {})
     key = schema.get("primaryKey")
-    key_text = ", ".join([key] if isinstance(key, str) else key) if key else "none"
     lines = [f"**{descriptor['path']}** ({descriptor.get('title', name)}). {descriptor.get('description', '')}", ""]
-    lines.append(f"Rows: {len(table)}. Primary key: `{key_text}`.")
+    facts = [f"Rows: {len(table)}.", f"Download: {download('data/' + descriptor['path'])}."]
+    if key:
+        facts.append(
+            "Primary key: " + ", ".join(f"`{part}`" for part in ([key] if isinstance(key, str) else key)) + "."
+        )
+    else:
+        facts.append("Rows have no identifying key: each is one observation, cited by its source and location.")
+    lines.append(" ".join(facts))
     if "source_id" in table and name != "sources":
         kinds = sources.set_index("source_id")["kind"].reindex(sorted(set(table["source_id"].dropna())))
         counts = kinds.value_counts().reindex(["primary", "secondary", "news"], fill_value=0)
@@ -63,3 +89,26 @@ def resource_section(name: str, table: pd.DataFrame, sources: pd.DataFrame) -> s
         # Rendered as MyST (nb_render_markdown_format), so these become citations in the references page.
         lines.append(f"They are {{cite:p}}`{','.join(kinds.index)}`.")
     return "\n".join(lines)
+
+
+def write_data_zip(root: Path | None = None) -> Path:
+    """Write one zip of the whole data package (``datapackage.json`` and every CSV in ``data/``, under ``data/``)
+    to ``_build/data-package/`` and return its path. It copies the files' bytes and parses none of them. Entries are sorted and carry one fixed timestamp and mode,
+    so the zip's bytes change only when the data do."""
+    root = root or paths.repository_root()
+    folder = root / "data"
+    names = ["datapackage.json", *sorted(path.name for path in folder.glob("*.csv"))]
+    target = root / ZIP_FOLDER / ZIP_NAME
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(target, "w") as archive:
+        for name in names:
+            info = zipfile.ZipInfo(f"data/{name}", date_time=ZIP_TIMESTAMP)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            archive.writestr(info, (folder / name).read_bytes(), compresslevel=9)
+    return target
+
+
+if __name__ == "__main__":
+    written = write_data_zip()
+    print(f"appendix: wrote {written.relative_to(paths.repository_root())}", file=sys.stderr)

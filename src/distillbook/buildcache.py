@@ -32,8 +32,11 @@ LOAD_CALL = re.compile(r"\bload\(\s*[\"']([A-Za-z0-9_-]+)[\"']")
 WHOLE_PACKAGE_CALLS = ("validate_all(", "resource_names(", "read_package(", "field_table(")
 #: Functions whose output depends on the other notebooks' code (the appendix lists which chapter reads which file).
 WHOLE_BOOK_CALLS = ("readers(",)
-#: Functions whose output depends on the other notebooks' stored outputs (the front page repeats their numbers).
-OUTPUT_READING_CALLS = ("glued_values(", "headline(")
+#: A MyST-NB cross-page glue reference, ``{glue:text}`chapters/01_x.ipynb::key```: its page shows another
+#: notebook's stored output, so it must be rebuilt when that output changes (the front page repeats chapters' numbers).
+CROSS_PAGE_GLUE = re.compile(r"\{glue(?::[a-z]+)?\}`([^`:]+?)::")
+#: The MIME type under which MyST-NB stores a glued text or number.
+GLUE_MIME = "application/papermill.record/text/plain"
 
 
 def notebooks(root: Path) -> list[Path]:
@@ -46,6 +49,30 @@ def code_of(notebook_path: Path) -> str:
     """Return the concatenated source of a notebook's code cells."""
     notebook = nbformat.read(notebook_path, as_version=4)
     return "\n".join(cell.source for cell in notebook.cells if cell.cell_type == "code")
+
+
+def markdown_of(notebook_path: Path) -> str:
+    """Return the concatenated source of a notebook's markdown cells."""
+    notebook = nbformat.read(notebook_path, as_version=4)
+    return "\n".join(cell.source for cell in notebook.cells if cell.cell_type == "markdown")
+
+
+def glue_sources(notebook_path: Path, root: Path) -> list[Path]:
+    """Return the notebooks whose glued values a notebook's markdown shows through cross-page glue, sorted."""
+    names = set(CROSS_PAGE_GLUE.findall(markdown_of(notebook_path)))
+    found = [(notebook_path.parent / name).resolve() for name in names]
+    return sorted(p if p.suffix == ".ipynb" else p.with_suffix(".ipynb") for p in found)
+
+
+def glued_values(notebook_path: Path) -> dict[str, str]:
+    """Return {glue name: stored text} for every number or string glued in an executed notebook."""
+    values: dict[str, str] = {}
+    for cell in nbformat.read(notebook_path, as_version=4).cells:
+        for output in cell.get("outputs", []) if cell.cell_type == "code" else []:
+            data_, name = output.get("data", {}), output.get("metadata", {}).get("scrapbook", {}).get("name")
+            if name and GLUE_MIME in data_ and "image/png" not in data_:
+                values[name] = data_[GLUE_MIME]
+    return values
 
 
 def data_dependencies(notebook_path: Path, root: Path) -> list[str]:
@@ -83,7 +110,7 @@ def stamp(notebook_path: Path, root: Path) -> str:
         root / "data" / by_name[name]["path"] for name in data_dependencies(notebook_path, root) if name in by_name
     ]
     code_files = [
-        *sorted((root / "src" / "distillbook").glob("*.py")),
+        *sorted((root / "src" / "distillbook").rglob("*.py")),
         root / "src" / "distillbook" / "book.mplstyle",
         root / "requirements.txt",
         root / "data" / data.PACKAGE_FILE,
@@ -91,18 +118,15 @@ def stamp(notebook_path: Path, root: Path) -> str:
     digest = hashlib.sha256()
     _hash_files(digest, code_files + data_files, root)
     code = code_of(notebook_path)
-    reads_outputs = any(call in code for call in OUTPUT_READING_CALLS)
     reads_dependencies = any(call in code for call in WHOLE_BOOK_CALLS)
-    for other in notebooks(root) if reads_outputs or reads_dependencies else []:
-        if other == notebook_path:
-            continue
-        digest.update(other.relative_to(root).as_posix().encode())
-        if reads_dependencies:  # only which files the others read, so an edit elsewhere in them does not count
+    for other in notebooks(root) if reads_dependencies else []:
+        if other != notebook_path:  # only which files the others read, so an edit elsewhere in them does not count
+            digest.update(other.relative_to(root).as_posix().encode())
             digest.update(json.dumps(data_dependencies(other, root)).encode())
-        if reads_outputs:  # only the values the others glued, so re-running them unchanged does not count
-            from distillbook.headlines import glued_values
-
-            digest.update(json.dumps(glued_values(other), sort_keys=True, default=str).encode())
+    for other in glue_sources(notebook_path, root):  # only the values shown, so re-running unchanged does not count
+        digest.update(other.relative_to(root.resolve()).as_posix().encode())
+        values = glued_values(other) if other.is_file() else {}
+        digest.update(json.dumps(values, sort_keys=True).encode())
     return digest.hexdigest()
 
 

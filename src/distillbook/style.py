@@ -32,6 +32,7 @@ ACTOR_COLOURS = {
     "Congress": PALETTE["bluish_green"],
     "Executive": PALETTE["sky_blue"],
     "researchers": PALETTE["grey"],
+    "Google": PALETTE["yellow"],
 }
 
 

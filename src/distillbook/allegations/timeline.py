@@ -1,10 +1,10 @@
-"""Timelines of dated events: swimlane plots (one lane per actor) and day counts between events.
+"""Timelines of dated events: the layout of swimlanes (one lane per actor) and intervals between events.
 
-Shared by the allegations chapter (4) and the policy chapter (5). The public API, kept stable:
+Shared by the allegations chapter (5), the policy chapter (7) and the front page. Drawing is in
+:func:`distillbook.allegations.figures.plot_swimlanes`; this module computes where things go:
 
-- :func:`plot_swimlanes` draws one horizontal lane per actor, a marker per event and short labels stacked in
-  rows so they do not overlap; returns the Axes.
-- :func:`days_between` returns the whole number of days from one event to another.
+- :func:`days_between` returns the whole number of days from one event to another, and refuses when either
+  date is known only to the month or year (a day count against a year-only date means nothing);
 - :func:`lane_order`, :func:`place_labels` and :func:`swimlane_rows` expose the layout so a caller can choose
   a figure height (:func:`swimlane_height_inches`) and tests can check the placement without drawing.
 
@@ -13,14 +13,10 @@ Everything is deterministic: ties are broken by the row order of the input, neve
 
 from __future__ import annotations
 
-import math
-
 import matplotlib.dates as mdates
 import numpy as np
 import pandas as pd
-from matplotlib.axes import Axes
 
-from distillbook import style
 from distillbook.errors import BookError
 
 #: Font size of event labels, in points.
@@ -46,7 +42,7 @@ def _require_columns(events: pd.DataFrame, columns: list[str]) -> None:
         raise TimelineError(f"events has no column(s) {missing}; it has {list(events.columns)}")
 
 
-def _dates(events: pd.DataFrame, date_column: str) -> pd.Series:
+def event_dates(events: pd.DataFrame, date_column: str) -> pd.Series:
     dates = pd.to_datetime(events[date_column], errors="coerce")
     missing = dates.isna()
     if missing.any():
@@ -61,11 +57,13 @@ def days_between(
     second_id: str,
     id_column: str = "event_id",
     date_column: str = "date",
+    precision_column: str = "date_precision",
 ) -> int:
     """Return the number of days from event ``first_id`` to event ``second_id`` (an int, in days).
 
     Positive when the second event is later, negative when it is earlier, 0 on the same day. Raises
-    :class:`TimelineError` if an id is absent or appears more than once, or its date is missing.
+    :class:`TimelineError` if an id is absent or appears more than once, its date is missing, or (when
+    ``events`` has a ``precision_column``) either date is known only to the month or the year.
     """
     _require_columns(events, [id_column, date_column])
     found = {}
@@ -75,14 +73,17 @@ def days_between(
             raise TimelineError(f"no event with {id_column} '{event_id}'")
         if len(rows) > 1:
             raise TimelineError(f"{id_column} '{event_id}' appears {len(rows)} times; ids must be unique")
-        found[event_id] = _dates(rows, date_column).iloc[0]
+        if precision_column in rows.columns and str(rows[precision_column].iloc[0]) != "day":
+            precision = rows[precision_column].iloc[0]
+            raise TimelineError(f"event '{event_id}' is dated to the {precision} only: no day count from it")
+        found[event_id] = event_dates(rows, date_column).iloc[0]
     return int((found[second_id].normalize() - found[first_id].normalize()).days)
 
 
 def lane_order(events: pd.DataFrame, lane_column: str = "actor", date_column: str = "date") -> list[str]:
     """Return the lanes (distinct values of ``lane_column``) ordered by their earliest event, ties by name."""
     _require_columns(events, [lane_column, date_column])
-    first = pd.DataFrame({"lane": events[lane_column].astype(str), "date": _dates(events, date_column)})
+    first = pd.DataFrame({"lane": events[lane_column].astype(str), "date": event_dates(events, date_column)})
     first = first.groupby("lane", sort=True)["date"].min().reset_index()
     return first.sort_values(["date", "lane"], kind="mergesort")["lane"].tolist()
 
@@ -92,7 +93,7 @@ def _label_width_days(label: str, days_per_inch: float) -> float:
     return characters * CHARACTER_WIDTH_EM * LABEL_FONT_SIZE_PT / 72.0 * days_per_inch
 
 
-def _check_lanes(events: pd.DataFrame, lanes: list[str] | None, lane_column: str, date_column: str) -> list[str]:
+def check_lanes(events: pd.DataFrame, lanes: list[str] | None, lane_column: str, date_column: str) -> list[str]:
     if lanes is None:
         return lane_order(events, lane_column, date_column)
     lanes = [str(lane) for lane in lanes]
@@ -104,7 +105,7 @@ def _check_lanes(events: pd.DataFrame, lanes: list[str] | None, lane_column: str
     return lanes
 
 
-def _x_limits(dates: pd.Series) -> tuple[float, float]:
+def x_limits(dates: pd.Series) -> tuple[float, float]:
     """Return the x-axis limits (matplotlib date numbers, days) with a margin of 3% (at least 10 days)."""
     numbers = mdates.date2num(dates.to_numpy())
     low, high = float(np.min(numbers)), float(np.max(numbers))
@@ -136,9 +137,9 @@ def place_labels(
     _require_columns(events, [label_column, date_column, lane_column])
     if len(events) == 0:
         raise TimelineError("events is empty: there is nothing to place")
-    lanes = _check_lanes(events, lanes, lane_column, date_column)
-    dates = _dates(events, date_column)
-    x_low, x_high = _x_limits(dates)
+    lanes = check_lanes(events, lanes, lane_column, date_column)
+    dates = event_dates(events, date_column)
+    x_low, x_high = x_limits(dates)
     days_per_inch = (x_high - x_low) / width_inches
     labels = events[label_column].astype("string").fillna("").astype(str).to_numpy()
     frame = pd.DataFrame(
@@ -210,7 +211,7 @@ def _free_row(
     return row
 
 
-def _lane_baselines(placed: pd.DataFrame, n_lanes: int) -> list[float]:
+def lane_baselines(placed: pd.DataFrame, n_lanes: int) -> list[float]:
     """Return the y of each lane's baseline (top lane highest); each lane is 1 + its label rows tall."""
     rows_per_lane = placed.groupby("lane_index")["row"].max().reindex(range(n_lanes), fill_value=0)
     baselines, top = [], 0.0
@@ -231,7 +232,7 @@ def swimlane_rows(
 ) -> int:
     """Return the number of rows (lane baselines plus label rows) the swimlane plot needs, an int."""
     placed = place_labels(events, width_inches, lanes, label_column, date_column, lane_column, label_every)
-    n_lanes = len(_check_lanes(events, lanes, lane_column, date_column))
+    n_lanes = len(check_lanes(events, lanes, lane_column, date_column))
     rows_per_lane = placed.groupby("lane_index")["row"].max().reindex(range(n_lanes), fill_value=0)
     return int(rows_per_lane.sum() + n_lanes)
 
@@ -239,95 +240,3 @@ def swimlane_rows(
 def swimlane_height_inches(rows: int, margin_inches: float = 0.8) -> float:
     """Return a figure height (inches) that gives each of ``rows`` rows room for one line of label text."""
     return round(rows * ROW_HEIGHT_INCHES + margin_inches, 2)
-
-
-def _axes_width_inches(ax: Axes) -> float:
-    return float(ax.get_position().width * ax.figure.get_figwidth())
-
-
-def plot_swimlanes(
-    events: pd.DataFrame,
-    ax: Axes,
-    lanes: list[str] | None = None,
-    label_column: str = "label",
-    date_column: str = "date",
-    lane_column: str = "actor",
-    colours: dict[str, str] | None = None,
-    label_every: bool = True,
-) -> Axes:
-    """Draw a swimlane timeline on ``ax`` and return ``ax``.
-
-    One horizontal lane per value of ``lane_column`` (``lanes`` gives their order, top first, and may include
-    lanes with no events; by default lanes are ordered by their first event). Each event is a marker at its
-    date, coloured by ``colours[lane]`` if given, else :func:`distillbook.style.colour`. Labels from
-    ``label_column`` (keep them short; empty ones are not drawn) sit above the lane on stacked rows with a
-    thin leader line, so that they do not overlap (see :func:`place_labels`; ``label_every=False`` drops
-    labels that would need many rows). The x axis is dates with years shown. Size the figure with
-    :func:`swimlane_rows` and :func:`swimlane_height_inches` before calling.
-    """
-    lanes = _check_lanes(events, lanes, lane_column, date_column)
-    colours = dict(colours or {})
-    lane_colours = {lane: colours[lane] if lane in colours else style.colour(lane) for lane in lanes}
-    placed = place_labels(events, _axes_width_inches(ax), lanes, label_column, date_column, lane_column, label_every)
-    baselines = _lane_baselines(placed, len(lanes))
-    x_low, x_high = _x_limits(_dates(events, date_column))
-    for lane_index, (lane, y) in enumerate(zip(lanes, baselines, strict=True)):
-        ax.axhline(y, color=lane_colours[lane], linewidth=0.8, alpha=0.35, zorder=1)
-        mine = placed[placed["lane_index"] == lane_index]
-        ax.scatter(mine["x"], [y] * len(mine), s=28, color=lane_colours[lane], zorder=3, edgecolor="white")
-        for event in mine.itertuples():
-            if event.row == 0:
-                continue
-            y_text = y + event.row
-            ax.plot([event.x, event.x], [y, y_text - 0.25], color=lane_colours[lane], linewidth=0.5, zorder=2)
-            ax.text(event.x, y_text, event.label, ha=event.ha, va="center", fontsize=LABEL_FONT_SIZE_PT)
-    ax.set_yticks(baselines, lanes)
-    for tick, lane in zip(ax.get_yticklabels(), lanes, strict=True):
-        tick.set_color(lane_colours[lane])
-    bottom = baselines[-1] - 0.5 if baselines else -1.0
-    ax.set_ylim(bottom, 0.0)
-    ax.set_xlim(x_low, x_high)
-    span_years = (x_high - x_low) / 365.25
-    if span_years >= 4:
-        ax.xaxis.set_major_locator(mdates.YearLocator(base=max(1, math.ceil(span_years / 12))))
-        ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
-    else:
-        locator = mdates.AutoDateLocator(minticks=4, maxticks=10)
-        ax.xaxis.set_major_locator(locator)
-        ax.xaxis.set_major_formatter(mdates.DateFormatter("%b\n%Y"))
-    ax.grid(axis="y", visible=False)
-    ax.tick_params(axis="y", length=0)
-    ax.set_xlabel("Date (year)" if span_years >= 4 else "Date (month, year)")
-    return ax
-
-
-def date_disagreements(
-    events: pd.DataFrame,
-    pairs: list[tuple[str, str]],
-    id_column: str = "event_id",
-    date_column: str = "date",
-    label_column: str = "label",
-    source_column: str = "source_id",
-) -> pd.DataFrame:
-    """Return one row per pair of rows that date the same event differently, as display strings.
-
-    Columns: Event (the first row's label), First (id and date), First source, Second (id and date), Second
-    source, Days apart (second minus first, from :func:`days_between`, as text). Pairs keep the given order.
-    """
-    _require_columns(events, [id_column, date_column, label_column, source_column])
-    indexed = events.set_index(id_column)
-    rows = []
-    for first, second in pairs:
-        gap = days_between(events, first, second, id_column, date_column)
-        one, two = indexed.loc[first], indexed.loc[second]
-        rows.append(
-            {
-                "Event": str(one[label_column]),
-                "First": f"{first}: {pd.Timestamp(one[date_column]):%Y-%m-%d}",
-                "First source": str(one[source_column]),
-                "Second": f"{second}: {pd.Timestamp(two[date_column]):%Y-%m-%d}",
-                "Second source": str(two[source_column]),
-                "Days apart": f"{gap:+d}",
-            }
-        )
-    return pd.DataFrame(rows)

@@ -1,7 +1,7 @@
-"""Generate ``references.bib`` from ``data/sources.csv``, so the bibliography and the sources never disagree.
+"""Sources: their kinds (primary, secondary, news) and the bibliography generated from ``data/sources.csv``.
 
 Every source row becomes one ``@misc`` entry whose key is its ``source_id``; the entry says whether the source
-is primary, secondary or news, and when we checked it. Run ``python -m distillbook.bibliography`` to rewrite the
+is primary, secondary or news, and when we checked it. Run ``python -m distillbook.sources`` to rewrite the
 file; a test fails if the committed file differs from what this module generates.
 """
 
@@ -12,13 +12,34 @@ import sys
 
 import pandas as pd
 
+from distillbook.errors import BookError
+
 HEADER = (
-    "% Generated from data/sources.csv by `python -m distillbook.bibliography`; do not edit by hand.\n"
+    "% Generated from data/sources.csv by `python -m distillbook.sources`; do not edit by hand.\n"
     "% Keys are the source_id values that data rows and chapters cite.\n"
 )
+
+
+class SourceError(BookError):
+    """A source id that the sources table does not have."""
+
+
+#: Source kinds, weakest first: a check resting on several sources is only as strong as its weakest.
+SOURCE_KIND_ORDER = ("news", "secondary", "primary")
 KIND_NOTE = {"primary": "Primary source", "secondary": "Secondary source", "news": "News report"}
 ARXIV_ID = re.compile(r"arxiv\.org/abs/(\d\d)(\d\d)\.\d{4,5}")
 PERSON = re.compile(r"^[^,;()]+, [A-Z][^;()]*$")
+
+
+def weakest_kind(source_ids: tuple[str, ...], sources: pd.DataFrame) -> str:
+    """Return the weakest ``kind`` (news < secondary < primary) among ``source_ids``; '' for none."""
+    if not source_ids:
+        return ""
+    kinds = sources.set_index("source_id")["kind"]
+    missing = [s for s in source_ids if s not in kinds.index]
+    if missing:
+        raise SourceError(f"sources.csv: source_id(s) not in the table: {missing}")
+    return min((str(kinds[s]) for s in source_ids), key=SOURCE_KIND_ORDER.index)
 
 
 def _escape(text: str) -> str:
