@@ -91,7 +91,7 @@ def test_save_is_byte_reproducible_and_loads_back(tiny, tmp_path):
     model.save(net, tmp_path / "a.npz")
     model.save(net, tmp_path / "b.npz")
     assert (tmp_path / "a.npz").read_bytes() == (tmp_path / "b.npz").read_bytes()
-    loaded = model.load(tmp_path / "a.npz")
+    loaded = model.read(tmp_path / "a.npz")
     assert loaded.vocabulary == net.vocabulary and loaded.context == net.context
     contexts = np.zeros((2, net.context), dtype=int)
     assert np.allclose(loaded.logits(contexts), net.logits(contexts), atol=1e-5)

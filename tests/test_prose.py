@@ -34,7 +34,7 @@ ALLOWED = [
     re.compile(r"\b(Python|Opus|Sonnet|Haiku|Fable|Claude|GPT|Gemini|Llama|Qwen)[- ]\d+(\.\d+)*"),  # product versions
     re.compile(r"\b\d{1,2} (January|February|March|April|May|June|July|August|September|October|November|December)\b"),
     # Measured run times (a kernel's wall-clock seconds): outputs must be deterministic, so these cannot be glued.
-    re.compile(r"\bkernel time: \d+ (to \d+ )?s\b"),
+    re.compile(r"\b(kernel|CPU) time: \d+ (to \d+ )?s\b"),
 ]
 # A number is a run of digits (with , or . inside) that is not part of a name such as GPT-4, o1, H800 or MATH-500.
 NUMBER = re.compile(r"(?<![\w.\-/])\d[\d,.]*(?![\w\-])")

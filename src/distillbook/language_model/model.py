@@ -4,7 +4,7 @@ Characters are mapped to integers by a :class:`Vocabulary`. :class:`CharMLP` emb
 concatenates the embeddings, passes them through one tanh hidden layer and returns one logit per character of the
 vocabulary: ``logits(contexts)`` gives the next-character scores for an (n, context) array of character indices.
 :func:`train` fits the model to probability targets (a full distribution, a renormalised top-k distribution or a
-one-hot label per example) by minimising cross-entropy with Adam. :func:`save` and :func:`load` write and read the
+one-hot label per example) by minimising cross-entropy with Adam. :func:`save` and :func:`read` write and read the
 weights as an ``.npz`` file whose bytes depend only on the weights (no timestamps), so retraining reproduces the
 file exactly.
 """
@@ -230,7 +230,7 @@ def save(model: CharMLP, path: Path) -> None:
             archive.writestr(info, buffer.getvalue(), compresslevel=9)
 
 
-def load(path: Path) -> CharMLP:
+def read(path: Path) -> CharMLP:
     """Read a model written by :func:`save` (weights back to float64)."""
     with np.load(path, allow_pickle=False) as archive:
         characters = archive["vocabulary"].astype("<u4").tobytes().decode("utf-32-le")
