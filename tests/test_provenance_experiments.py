@@ -51,9 +51,14 @@ def test_mixture_holds_the_requested_share_and_refuses_bad_ones(teacher):
 def test_key_null_is_calibrated_on_text_that_never_saw_the_key(teacher):
     prompts = experiments.spaced_prompts(teacher.vocabulary.encode(TEXT), 20, 6)
     text = experiments.suspect_text(teacher, prompts, 80, seed=1)
-    rates = experiments.false_positive_rates(text, 6, WatermarkSettings(), teacher.vocabulary.size, keys=200,
-                                             level=0.05)  # fmt: skip
-    assert rates["keys"] == 200 and rates["key_null"] <= 0.1 and rates["deduplicated"] <= 0.1
+    settings = WatermarkSettings()
+    rates = experiments.false_positive_rates(text, 6, settings, teacher.vocabulary.size, keys=200, level=0.05)
+    assert rates["keys"] == 200 and rates["deduplicated"] <= 0.1 and rates["low"] <= rates["deduplicated"]
+    # The key-permutation test on the same text: p-values spread over (0, 1], not piled near 0.
+    bank = watermark.KeyBank.make(teacher.vocabulary.size, settings.gamma, range(199))
+    p = [experiments.closed_tests(text, 6, settings.green_list(teacher.vocabulary.size, key=k), bank, [1000])
+         .loc[0, "p_value"] for k in range(5_000, 5_100)]  # fmt: skip
+    assert np.mean(np.array(p) <= 0.05) <= 0.12
 
 
 def test_a_student_of_marked_text_carries_the_mark(teacher):
@@ -66,5 +71,6 @@ def test_a_student_of_marked_text_carries_the_mark(teacher):
                                               learning_rate=1e-2)  # fmt: skip
     contexts, targets = copier.training_set(response, 4, teacher.vocabulary.size)
     student = copier.train_student(contexts, targets, teacher.vocabulary, student_settings, seed=0)
-    result = experiments.open_test(student, model.windows(indices[:2000], 4)[0], settings, null_keys=99)
-    assert result["z_score"] > 3 and result["permutation_p_value"] == pytest.approx(0.01)
+    bank = watermark.KeyBank.make(teacher.vocabulary.size, settings.gamma, range(99))
+    result = experiments.open_test(student, model.windows(indices[:2000], 4)[0], green, bank)
+    assert result["z_score"] > 3 and result["p_value"] == pytest.approx(0.01)

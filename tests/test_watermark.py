@@ -111,3 +111,22 @@ def test_wider_histories_and_skipped_prompts():
         green.history(np.array([1, 2]))
     with pytest.raises(WatermarkError, match="width"):
         GreenList.make(5, 0.4, key=3, width=4)
+
+
+def test_key_bank_statistics_match_the_direct_computation():
+    text = _markov_text(2000, seed=5)
+    bank = watermark.KeyBank.make(65, 0.25, range(50))
+    counts = watermark.pair_counts(text, 1, 65)
+    direct = [watermark.green_share(text, GreenList.make(65, 0.25, k)) for k in range(50)]
+    np.testing.assert_allclose(bank.statistics(counts), direct, rtol=1e-6)
+    result = watermark.permutation_test(counts, GreenList.make(65, 0.25, 999), bank)
+    assert result["statistic"] == pytest.approx(watermark.green_share(text, GreenList.make(65, 0.25, 999)))
+    assert 1 / 51 <= result["p_value"] <= 1
+
+
+def test_permutation_p_values_are_uniform_for_text_that_never_saw_the_key():
+    text = _markov_text(3000, seed=6)
+    counts = watermark.pair_counts(text, 1, 65)
+    bank = watermark.KeyBank.make(65, 0.25, range(10_000, 10_199))
+    p = np.array([watermark.permutation_test(counts, GreenList.make(65, 0.25, k), bank)["p_value"] for k in range(300)])
+    assert 0.02 <= (p <= 0.05).mean() <= 0.09 and 0.4 <= np.median(p) <= 0.6

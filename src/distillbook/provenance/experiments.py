@@ -8,7 +8,7 @@ watermark is :mod:`distillbook.provenance.watermark`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -111,75 +111,40 @@ def suspect_text(student, prompts: np.ndarray, length: int, seed: int) -> np.nda
     return np.concatenate([response.prompts, response.tokens], axis=1)
 
 
-def key_null(statistic, settings: WatermarkSettings, vocabulary_size: int, null_keys: int) -> dict:
-    """Judge ``statistic(green_list)`` under the secret key against the same statistic under ``null_keys`` others.
-
-    Under the null (a model or text that never depended on the key) the secret key is exchangeable with the others,
-    so the permutation p-value is exact (never below 1 / (1 + null_keys)); the z-score against the other keys and
-    its normal tail p-value extend the scale past that floor (an approximation). Keys 0 .. null_keys - 1 serve as
-    the others (the secret key is not among them).
-    """
-    observed = statistic(settings.green_list(vocabulary_size))
-    null = np.array([statistic(settings.green_list(vocabulary_size, key=k)) for k in range(null_keys)])
-    z = float((observed - null.mean()) / null.std(ddof=1))
-    return {
-        "statistic": float(observed),
-        "null_mean": float(null.mean()),
-        "permutation_p_value": watermark.key_permutation_p_value(observed, null),
-        "z_score": z,
-        "p_value": float(stats.norm.sf(z)),
-    }
-
-
 def closed_tests(
-    text: np.ndarray,
-    prompt_length: int,
-    settings: WatermarkSettings,
-    vocabulary_size: int,
-    tokens_read: list[int],
-    null_keys: int,
+    text: np.ndarray, prompt_length: int, green: GreenList, bank: watermark.KeyBank, tokens_read: list[int]
 ) -> pd.DataFrame:
     """The closed-model test on the first ``tokens_read`` generated characters (whole rows, in order).
 
-    The statistic is the green share of every generated character (:func:`watermark.green_share`), judged against
-    other keys (:func:`key_null`); beside it, the deduplicated binomial test of Sander et al. (``dedup_p_value``).
-    One row per budget: tokens_read, green_share, z_score, p_value, permutation_p_value, dedup_p_value.
+    The statistic is the green share of every generated character, judged against the key ``bank``
+    (:func:`watermark.permutation_test`); beside it, the deduplicated binomial test of Sander et al.
+    (``dedup_p_value``). One row per budget: tokens_read, green_share, z_score, p_value, dedup_p_value.
     """
     per_row = text.shape[1] - prompt_length
+    size = green.vocabulary_size
     rows = []
     for budget in tokens_read:
         used = text[: max(1, int(np.ceil(budget / per_row)))]
-        judged = key_null(lambda g, used=used: watermark.green_share(used, g, skip=prompt_length), settings,
-                          vocabulary_size, null_keys)  # fmt: skip
-        dedup = watermark.detect(used, settings.green_list(vocabulary_size), skip=prompt_length)
+        judged = watermark.permutation_test(watermark.pair_counts(used, green.width, size, prompt_length), green, bank)
+        dedup = watermark.detect(used, green, skip=prompt_length)
         rows.append({"tokens_read": used.shape[0] * per_row, "green_share": judged["statistic"],
                      "z_score": judged["z_score"], "p_value": judged["p_value"],
-                     "permutation_p_value": judged["permutation_p_value"], "dedup_p_value": dedup.p_value})  # fmt: skip
+                     "dedup_p_value": dedup.p_value})  # fmt: skip
     return pd.DataFrame(rows)
 
 
-def open_test(student, contexts: np.ndarray, settings: WatermarkSettings, null_keys: int) -> dict:
+def open_test(student, contexts: np.ndarray, green: GreenList, bank: watermark.KeyBank) -> dict:
     """The open-model test: the suspect's mean probability on green characters over ``contexts``, judged against
-    other keys (:func:`key_null`). With the weights the accuser reads distributions instead of sampling text."""
+    the key ``bank``. With the weights the accuser reads distributions instead of sampling text."""
     probabilities = model.softmax(student.logits(contexts))
-    history = history_of(contexts, settings.width)
-    return key_null(lambda g: watermark.green_mass(probabilities, history, g), settings, student.vocabulary.size,
-                    null_keys)  # fmt: skip
+    histories = green.history(history_of(contexts, green.width))
+    masses = watermark.mass_by_history(probabilities, histories, green.vocabulary_size, green.width)
+    return watermark.permutation_test(masses, green, bank)
 
 
-def agreement_on_quirks(teacher, reference, suspect, control, contexts: np.ndarray, seed: int = 0):
-    """The fingerprint test on ``contexts`` where the teacher's top character differs from ``reference``'s.
-
-    ``reference`` chooses the prompts; ``control`` (a different independent model) is the comparison; both are
-    real-text students of the suspect's size.
-    """
-    models = {"teacher": teacher, "reference": reference, "suspect": suspect, "control": control}
-    # Each model reads the last ``context`` characters it knows of the (teacher-length) windows.
-    top = {name: m.logits(contexts[:, -m.context :]).argmax(axis=1) for name, m in models.items()}
-    quirks = fingerprint.quirk_prompts(top["teacher"], top["reference"])
-    return fingerprint.paired_permutation_test(
-        top["suspect"][quirks] == top["teacher"][quirks], top["control"][quirks] == top["teacher"][quirks], seed=seed
-    )
+def top_characters(models: dict, contexts: np.ndarray) -> dict[str, np.ndarray]:
+    """Each model's most likely next character on (teacher-length) ``contexts``, reading the last characters it knows."""
+    return {name: m.logits(contexts[:, -m.context :]).argmax(axis=1) for name, m in models.items()}
 
 
 @dataclass(frozen=True)
@@ -193,7 +158,7 @@ class Design:
     suspect_length: int = 200
     tokens_read: tuple[int, ...] = (1_000, 3_000, 10_000, 20_000)
     open_contexts: int = 8_000
-    null_keys: int = 199
+    null_keys: int = 9_999
 
 
 def spaced_prompts(indices: np.ndarray, count: int, length: int, span: int | None = None) -> np.ndarray:
@@ -225,66 +190,83 @@ def radioactivity(
 ) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
     """Train a student per (share, seed) on a mixture and test it; return closed tests, open tests and the students.
 
-    The watermarked text continues prompts from the first half of the pool; the real text is the second half; the
-    suspects' prompts come from the test split and the open test reads validation contexts.
+    Each seed is a whole replication: its own secret key (``settings.key + seed``), its own sample of the
+    watermarked API's text (continuations of prompts from the first half of the pool, text the teacher never saw)
+    and its own student initialisation. The real text is the pool's second half; the suspects' prompts come from
+    the test split and the open test reads validation contexts. The other keys (``design.null_keys`` of them,
+    never a secret key) are shared by every test.
     """
     vocabulary = teacher.vocabulary
-    response, _ = watermarked_answers(teacher, splits["pool"], settings, design)
-    marked_contexts, marked_targets = copier.training_set(response, student_settings.context, vocabulary.size)
+    bank = watermark.KeyBank.make(vocabulary.size, settings.gamma, range(design.null_keys), settings.width)
     real = splits["pool"][len(splits["pool"]) // 2 :]
     prompts = spaced_prompts(splits["test"], design.suspect_prompts, student_settings.context)
-    open_contexts, _ = model.windows(
-        splits["validation"][: design.open_contexts + student_settings.context], student_settings.context
-    )
+    open_contexts, _ = model.windows(splits["validation"][: design.open_contexts + student_settings.context],
+                                     student_settings.context)  # fmt: skip
     closed, opened, students = [], [], {}
-    for share in shares:
-        for seed in seeds:
+    for seed in seeds:
+        run = replace(settings, key=settings.key + seed)
+        green = run.green_list(vocabulary.size)
+        response, _ = watermarked_answers(teacher, splits["pool"], run, design, seed=seed)
+        marked_contexts, marked_targets = copier.training_set(response, student_settings.context, vocabulary.size)
+        for share in shares:
             contexts, targets = mixed_training_set(
                 marked_contexts, marked_targets, real, design.training_characters, share, student_settings.context
             )
             student = copier.train_student(contexts, targets, vocabulary, student_settings, seed)
             students[(share, seed)] = student
             text = suspect_text(student, prompts, design.suspect_length, seed)
-            tests = closed_tests(text, student_settings.context, settings, vocabulary.size,
-                                 list(design.tokens_read), design.null_keys)  # fmt: skip
+            tests = closed_tests(text, student_settings.context, green, bank, list(design.tokens_read))
             closed.append(tests.assign(share=share, seed=seed))
-            opened.append(
-                {"share": share, "seed": seed, **open_test(student, open_contexts, settings, design.null_keys)}
-            )
+            opened.append({"share": share, "seed": seed, **open_test(student, open_contexts, green, bank)})
     return pd.concat(closed, ignore_index=True), pd.DataFrame(opened), students
 
 
 def fingerprints(
-    teacher, splits: dict, student_settings, design: Design, seeds: list[int], quirk_contexts: int = 8_000
-) -> pd.DataFrame:
-    """The fingerprint test per seed: a student copied from the teacher's unwatermarked text against a control.
+    teacher,
+    splits: dict,
+    student_settings,
+    design: Design,
+    seeds: list[int],
+    honest: int = 6,
+    quirk_contexts: int = 8_000,
+) -> tuple[pd.DataFrame, dict]:
+    """The fingerprint test: students copied from the teacher's plain text against a crowd of honest students.
 
-    The reference model that picks the quirk prompts is a real-text student (seed 1000) trained on the pool's
-    first half; each control is a real-text student (seed ``s``) trained on the pool's second half; each suspect
-    learns from the same number of characters of the teacher's plain (unwatermarked) API text. Quirk prompts are
-    test-split contexts where the teacher's and the reference's top characters differ. Returns one row per seed:
-    prompts, suspect_agreement, control_agreement (0 to 1) and p_value.
+    A reference (a real-text student, seed 1000, on the pool's first ``design.training_characters`` characters)
+    picks the quirk prompts: test-split contexts where its top character differs
+    from the teacher's. ``honest`` real-text students (seeds 2000 + i, each on a different slice of the pool) show
+    how often a model that never saw the teacher's outputs agrees with the teacher there; each seed in ``seeds``
+    gives one suspect, trained on its own sample of the teacher's unwatermarked API text. Returns one row per model
+    (model: "distilled" or "honest", seed, agreement on quirk prompts, agreement on the quirk prompts where the
+    teacher is wrong, accuracy on all contexts, all 0 to 1) and the prompt counts.
     """
-    vocabulary, width = teacher.vocabulary, student_settings.context
+    vocabulary, width, characters = teacher.vocabulary, student_settings.context, design.training_characters
+    pool = splits["pool"]
+    reference = copier.train_student(*copier.real_text_set(pool, characters, width), vocabulary, student_settings, 1000)
+    models = {}
+    step = (len(pool) - characters - width) // max(1, honest - 1)
+    for i in range(honest):
+        contexts, targets = copier.real_text_set(pool, characters, width, start=i * step)
+        models[("honest", i)] = copier.train_student(contexts, targets, vocabulary, student_settings, 2000 + i)
     plain = WatermarkSettings(delta=0.0)
-    response, _ = watermarked_answers(teacher, splits["pool"], plain, design, seed=1)
-    copy_contexts, copy_targets = copier.training_set(response, width, vocabulary.size)
-    half = len(splits["pool"]) // 2
-    characters = design.training_characters
-    reference = copier.train_student(*copier.real_text_set(splits["pool"][:half], characters, width),
-                                     vocabulary, student_settings, 1000)  # fmt: skip
-    windows_, _ = model.windows(splits["test"][: quirk_contexts + teacher.context], teacher.context)
-    rows = []
     for seed in seeds:
-        control = copier.train_student(*copier.real_text_set(splits["pool"][half:], characters, width),
-                                       vocabulary, student_settings, seed)  # fmt: skip
-        suspect = copier.train_student(copy_contexts[:characters], copy_targets[:characters], vocabulary,
-                                       student_settings, seed)  # fmt: skip
-        result = agreement_on_quirks(teacher, reference, suspect, control, windows_, seed=seed)
-        rows.append({"seed": seed, "prompts": result.prompts, "suspect_agreement": result.suspect_agreement,
-                     "control_agreement": result.control_agreement, "p_value": result.p_value,
-                     "exact_p_value": result.exact_p_value})  # fmt: skip
-    return pd.DataFrame(rows)
+        response, _ = watermarked_answers(teacher, pool, plain, design, seed=100 + seed)
+        contexts, targets = copier.training_set(response, width, vocabulary.size)
+        models[("distilled", seed)] = copier.train_student(contexts[:characters], targets[:characters], vocabulary,
+                                                           student_settings, seed)  # fmt: skip
+    windows_, truth = model.windows(splits["test"][: quirk_contexts + teacher.context], teacher.context)
+    top = top_characters({"teacher": teacher, "reference": reference, **{k: m for k, m in models.items()}}, windows_)
+    quirks = fingerprint.quirk_prompts(top["teacher"], top["reference"])
+    teacher_wrong = quirks & (top["teacher"] != truth)
+    rows = [
+        {"model": kind, "seed": seed, "agreement": float((top[(kind, seed)] == top["teacher"])[quirks].mean()),
+         "agreement_teacher_wrong": float((top[(kind, seed)] == top["teacher"])[teacher_wrong].mean()),
+         "accuracy": float((top[(kind, seed)] == truth).mean())}
+        for kind, seed in models
+    ]  # fmt: skip
+    counts = {"contexts": len(truth), "quirks": int(quirks.sum()), "teacher_wrong": int(teacher_wrong.sum()),
+              "teacher_accuracy": float((top["teacher"] == truth).mean())}  # fmt: skip
+    return pd.DataFrame(rows), counts
 
 
 def false_positive_rates(
@@ -295,15 +277,12 @@ def false_positive_rates(
     keys: int = 400,
     level: float = 0.01,
 ) -> dict:
-    """How often each closed-model test wrongly flags text that never saw the key, over ``keys`` keys as the secret.
+    """How often the deduplicated binomial test flags text that never saw the key, over ``keys`` keys as the secret.
 
-    For the key-null test each key in turn plays the secret and the others its null (leave one out), read at the
-    normal approximation the chapter uses; for the deduplicated binomial test each key is tested directly. Returns
-    both rates (0 to 1) at ``level`` and the number of keys.
+    (The key-permutation test needs no such check: its p-value is exact by construction.) Returns the rate (0 to
+    1) at ``level``, the number of keys, and a 95% Clopper-Pearson interval for the rate.
     """
-    greens = [settings.green_list(vocabulary_size, key=k) for k in range(1_000, 1_000 + keys)]
-    shares = np.array([watermark.green_share(text, g, skip=prompt_length) for g in greens])
-    z = np.array([(shares[i] - np.delete(shares, i).mean()) / np.delete(shares, i).std(ddof=1) for i in range(keys)])
-    dedup = np.array([watermark.detect(text, g, skip=prompt_length).p_value for g in greens])
-    return {"key_null": float(np.mean(stats.norm.sf(z) < level)), "deduplicated": float(np.mean(dedup < level)),
-            "keys": keys}  # fmt: skip
+    greens = [settings.green_list(vocabulary_size, key=k) for k in range(1_000_000, 1_000_000 + keys)]
+    flagged = int(sum(watermark.detect(text, g, skip=prompt_length).p_value < level for g in greens))
+    low, high = stats.binomtest(flagged, keys).proportion_ci(0.95)
+    return {"deduplicated": flagged / keys, "keys": keys, "low": float(low), "high": float(high)}

@@ -1,27 +1,25 @@
-"""Fingerprints without a watermark: does a suspect share the teacher's idiosyncrasies more than chance allows?
+"""Fingerprints without a watermark: does a suspect share the teacher's idiosyncrasies more than honest models do?
 
-A teacher's quirks show on prompts where it and an independently trained model disagree. A student distilled from
-the teacher should pick the teacher's answer there far more often than a control model trained only on real text.
-The selection of prompts and the control must be different models: choosing prompts where the teacher disagrees
-with the control itself would make the control's agreement zero by construction.
-
-The test is paired: on each prompt both the suspect and the control either agree with the teacher or not; under
-the null (the suspect is no closer to the teacher than the control) the two labels are exchangeable within a
-prompt, so swapping them at random gives the null distribution of the difference in agreement.
+A teacher's quirks show on prompts where it and an independently trained reference model disagree. A student
+distilled from the teacher should pick the teacher's answer there more often than models trained only on real
+text. Two design points keep the test honest. The model that chooses the prompts is not among the models compared
+(a model compared on prompts chosen by its own disagreement would agree zero times by construction). And the
+evidence is judged at the level of models, not prompts: over thousands of prompts any two particular models differ
+"significantly", so the question is whether the distilled students stand out from a crowd of honest ones.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from math import comb
 
 import numpy as np
-from scipy import stats
+import pandas as pd
 
 from distillbook.errors import BookError
 
 
 class FingerprintError(BookError):
-    """Inputs the fingerprint test cannot use (mismatched lengths, no prompts, no permutations)."""
+    """Inputs the fingerprint test cannot use (mismatched lengths, no models of a kind)."""
 
 
 def quirk_prompts(teacher_top1: np.ndarray, reference_top1: np.ndarray) -> np.ndarray:
@@ -32,50 +30,25 @@ def quirk_prompts(teacher_top1: np.ndarray, reference_top1: np.ndarray) -> np.nd
     return teacher_top1 != reference_top1
 
 
-@dataclass(frozen=True)
-class FingerprintTest:
-    """Agreement with the teacher (0 to 1) of suspect and control on ``prompts`` prompts, and two p-values.
+def crowd_test(results: pd.DataFrame, column: str = "agreement") -> dict:
+    """Where the distilled students fall among the honest ones, on ``column`` (0 to 1).
 
-    ``p_value`` is the permutation test's (never below 1 / (1 + permutations)); ``exact_p_value`` is the exact
-    one-sided sign test on the prompts where only one of the two agrees (McNemar's test), the same null without
-    the permutation floor, for effects too strong for the permutations to resolve.
+    ``results`` has a ``model`` column ("distilled" or "honest") and ``column``. Under the null that every suspect
+    is just another honest model, all models are exchangeable, so the chance that the d distilled students are the
+    d highest of n models is 1 / C(n, d): ``p_value`` when they are (else NaN, with ``all_above`` False). Also
+    returns the honest crowd's mean, minimum and maximum and the distilled students' minimum and maximum.
     """
-
-    prompts: int
-    suspect_agreement: float
-    control_agreement: float
-    p_value: float
-    exact_p_value: float
-
-    @property
-    def difference(self) -> float:
-        """Suspect minus control agreement, in fractions of prompts."""
-        return self.suspect_agreement - self.control_agreement
-
-
-def paired_permutation_test(
-    suspect_agrees: np.ndarray, control_agrees: np.ndarray, permutations: int = 9999, seed: int = 0
-) -> FingerprintTest:
-    """One-sided paired permutation test that the suspect agrees with the teacher more than the control does.
-
-    Each permutation swaps the two models' labels on a random half of the prompts; the p-value is
-    (1 + #permuted differences ≥ observed) / (1 + permutations), so it is never below 1 / (1 + permutations).
-    """
-    suspect = np.asarray(suspect_agrees, dtype=float)
-    control = np.asarray(control_agrees, dtype=float)
-    if suspect.shape != control.shape or suspect.ndim != 1:
-        raise FingerprintError(f"agreements of shapes {suspect.shape} and {control.shape} do not pair up")
-    if suspect.size == 0:
-        raise FingerprintError("no prompt to test: the teacher and the reference model never disagree")
-    if permutations < 1:
-        raise FingerprintError(f"permutations must be at least 1, got {permutations}")
-    differences = suspect - control
-    observed = differences.mean()
-    signs = np.random.default_rng(seed).choice([-1.0, 1.0], size=(permutations, differences.size))
-    null = (signs * differences).mean(axis=1)
-    p_value = (1 + np.sum(null >= observed - 1e-12)) / (1 + permutations)
-    only_suspect, only_control = int(np.sum(differences > 0)), int(np.sum(differences < 0))
-    exact = stats.binom.sf(only_suspect - 1, only_suspect + only_control, 0.5) if only_suspect + only_control else 1.0
-    return FingerprintTest(
-        int(suspect.size), float(suspect.mean()), float(control.mean()), float(p_value), float(exact)
-    )
+    honest = results.loc[results["model"] == "honest", column]
+    distilled = results.loc[results["model"] == "distilled", column]
+    if honest.empty or distilled.empty:
+        raise FingerprintError("the crowd test needs at least one honest and one distilled model")
+    all_above = bool(distilled.min() > honest.max())
+    return {
+        "honest_mean": float(honest.mean()),
+        "honest_min": float(honest.min()),
+        "honest_max": float(honest.max()),
+        "distilled_min": float(distilled.min()),
+        "distilled_max": float(distilled.max()),
+        "all_above": all_above,
+        "p_value": 1 / comb(len(honest) + len(distilled), len(distilled)) if all_above else float("nan"),
+    }

@@ -5,12 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-COLUMNS = ["share", "seed", "z_score", "p_value", "permutation_p_value"]
+COLUMNS = ["share", "seed", "z_score", "p_value"]
 
 
 def detection_long(closed: pd.DataFrame, opened: pd.DataFrame, tokens_read: int) -> pd.DataFrame:
-    """Both tests in one long table (share, seed, test, z_score, p_value, permutation_p_value); the closed test
-    at ``tokens_read`` characters of the suspect's text."""
+    """Both tests in one long table (share, seed, test, z_score, p_value: the key-permutation p-value); the closed
+    test at ``tokens_read`` characters of the suspect's text."""
     at_budget = closed[closed["tokens_read"] == tokens_read]
     if at_budget.empty:
         raise KeyError(f"the closed-model test was not run at {tokens_read} characters")
@@ -23,8 +23,13 @@ def detection_long(closed: pd.DataFrame, opened: pd.DataFrame, tokens_read: int)
     )
 
 
-def detection_by_share(long: pd.DataFrame) -> pd.DataFrame:
-    """Per share and test: seeds detected at p < 0.01, median z-score and its range over seeds, for readers."""
+def p_text(p: float, floor: float) -> str:
+    """A permutation p-value for readers: "≤ floor" at the smallest value the keys can give."""
+    return f"≤ {floor:.0e}" if p <= floor * (1 + 1e-9) else f"{p:.2g}"
+
+
+def detection_by_share(long: pd.DataFrame, floor: float) -> pd.DataFrame:
+    """Per share and test: runs detected at p < 0.01, the median p-value, and the z-score's range (strength only)."""
     rows = []
     for (share, test), part in long.groupby(["share", "test"], sort=True):
         z = part["z_score"]
@@ -32,46 +37,52 @@ def detection_by_share(long: pd.DataFrame) -> pd.DataFrame:
             {
                 "Watermarked share": f"{100 * share:.0f}%",
                 "What the accuser reads": test,
-                "Detected (p < 0.01)": f"{int((part['p_value'] < 0.01).sum())} of {len(part)} seeds",
-                "Median z-score": f"{z.median():.1f}",
-                "Range over seeds": f"{z.min():.1f} to {z.max():.1f}",
+                "Detected (p < 0.01)": f"{int((part['p_value'] < 0.01).sum())} of {len(part)} runs",
+                "Median p-value": p_text(part["p_value"].median(), floor),
+                "z-score, range over runs": f"{z.min():.1f} to {z.max():.1f}",
             }
         )
     return pd.DataFrame(rows)
 
 
 def fingerprint_table(results: pd.DataFrame) -> pd.DataFrame:
-    """The fingerprint test per seed, formatted: prompts, agreements (%) and the permutation p-value."""
+    """The fingerprint test per model, formatted: agreement with the teacher on its quirk prompts (all of them, and
+    those where the teacher is wrong) and accuracy on every context, in percent."""
     return pd.DataFrame(
         {
+            "Student": results["model"].map({"distilled": "copied from the teacher", "honest": "honest (real text)"}),
             "Seed": results["seed"],
-            "Quirk prompts": results["prompts"].map("{:,}".format),
-            "Distilled student agrees (%)": (100 * results["suspect_agreement"]).map("{:.1f}".format),
-            "Independent student agrees (%)": (100 * results["control_agreement"]).map("{:.1f}".format),
-            "p-value (permutation)": results["p_value"].map("{:.2g}".format),
+            "Agrees on quirk prompts (%)": (100 * results["agreement"]).map("{:.1f}".format),
+            "…where the teacher is wrong (%)": (100 * results["agreement_teacher_wrong"]).map("{:.1f}".format),
+            "Accuracy, all contexts (%)": (100 * results["accuracy"]).map("{:.1f}".format),
         }
     )
 
 
-def beside_published(published: pd.DataFrame, toy: pd.DataFrame) -> pd.DataFrame:
-    """Sander et al.'s headline results beside the toy's at the nearest share, one row per (setting, source)."""
+def beside_published(published: pd.DataFrame, toy: pd.DataFrame, floor: float, characters: int) -> pd.DataFrame:
+    """Sander et al.'s headline results beside the toy's, with each row's setting; not a like-for-like comparison.
+
+    ``toy`` has test, share and p_value (median key-permutation p over runs); ``characters`` is the size of the
+    toy students' training text, so each share's absolute amount of watermarked text can be shown.
+    """
     rows = []
     for _, row in published.iterrows():
         rows.append(
             {
                 "Who": row["study"],
-                "What the accuser reads": row["suspect_access"],
+                "Setting": f"{row['suspect_access']}; {row['training']}; {row['watermark']}",
                 "Watermarked share": f"{row['watermarked_share_percent']:g}%",
                 "p-value": f"{row['p_value_bound_kind']} {row['p_value_bound']:.0e}",
             }
         )
     for _, row in toy.iterrows():
+        marked = round(row["share"] * characters)
         rows.append(
             {
-                "Who": "this chapter's toy (median over seeds)",
-                "What the accuser reads": row["test"],
-                "Watermarked share": f"{100 * row['share']:.0f}%",
-                "p-value": f"{row['p_value']:.2g}",
+                "Who": "this chapter's toy (median of runs)",
+                "Setting": f"{row['test']}; {characters:,} training characters; green list, one-character history",
+                "Watermarked share": f"{100 * row['share']:.0f}% ({marked:,} characters)",
+                "p-value": p_text(row["p_value"], floor),
             }
         )
     return pd.DataFrame(rows)
