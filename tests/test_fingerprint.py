@@ -1,0 +1,43 @@
+"""The fingerprint test: quirk prompts, and the crowd test's exact p-value and refusals."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from distillbook.provenance import fingerprint
+from distillbook.provenance.fingerprint import FingerprintError
+
+
+def test_quirk_prompts_are_where_teacher_and_reference_differ():
+    mask = fingerprint.quirk_prompts(np.array([1, 2, 3, 4]), np.array([1, 0, 3, 0]))
+    assert mask.tolist() == [False, True, False, True]
+    with pytest.raises(FingerprintError, match="do not pair up"):
+        fingerprint.quirk_prompts(np.ones(3), np.ones(4))
+
+
+def _crowd(distilled, honest):
+    return pd.DataFrame({"model": ["distilled"] * len(distilled) + ["honest"] * len(honest),
+                         "agreement": [*distilled, *honest]})  # fmt: skip
+
+
+def test_crowd_test_gives_one_over_n_choose_d_when_the_copies_lead():
+    # 3 distilled above 6 honest: 1 / C(9, 3) = 1 / 84.
+    result = fingerprint.crowd_test(_crowd([0.5, 0.6, 0.55], [0.2, 0.3, 0.25, 0.22, 0.31, 0.28]))
+    assert result["all_above"] and result["p_value"] == pytest.approx(1 / 84)
+    assert result["honest_max"] == pytest.approx(0.31) and result["distilled_min"] == pytest.approx(0.5)
+
+
+def test_crowd_test_finds_nothing_when_a_copy_is_inside_the_crowd():
+    result = fingerprint.crowd_test(_crowd([0.5, 0.25], [0.2, 0.3]))
+    assert not result["all_above"] and np.isnan(result["p_value"])
+    # Under the null (all exchangeable) the copies lead by chance 1 / C(n, d) of the time.
+    rng = np.random.default_rng(0)
+    hits = np.mean([fingerprint.crowd_test(_crowd(rng.random(3), rng.random(6)))["all_above"] for _ in range(4000)])
+    assert hits == pytest.approx(1 / 84, abs=0.008)
+
+
+def test_crowd_test_needs_both_kinds():
+    with pytest.raises(FingerprintError, match="at least one"):
+        fingerprint.crowd_test(_crowd([], [0.2]))
