@@ -57,6 +57,13 @@ def test_claims_ledger_is_sorted_strings_with_missing_dates_named():
         tables.claims_ledger(_claims().drop(columns="status"))
 
 
+def test_counts_are_written_in_words_with_their_verb():
+    assert tables.count_with_verb(0) == "none has"
+    assert tables.count_with_verb(1) == "one has"
+    assert tables.count_with_verb(2, "is", "are") == "two are"
+    assert tables.count_with_verb(12) == "12 have"
+
+
 def test_constant_columns_are_dropped_and_reported():
     table, constant = tables.drop_constant_columns(tables.claims_ledger(_claims().assign(source_id="s1")))
     assert constant == {"Source": "s1"} and "Source" not in table.columns and "Claim" in table.columns
@@ -173,8 +180,9 @@ def test_comparison_table_rebuilds_the_article_from_the_real_ledger():
     tables_ = (claims, events, data.load("distillation_campaigns"))
     rules, allegations = comparison.ARTICLE_RULES, comparison.ARTICLE_ALLEGATIONS
     table = comparison.comparison_table(*tables_, article, allegations, rules, "2026-02-27", verdicts)
-    assert list(table.columns) == ["Dimension", "Accuser", "Sources say", "Article says", "Verdict"]
+    assert list(table.columns) == ["Claim", "Dimension", "Accuser", "Sources say", "Article says", "Verdict"]
     assert len(table) == len(article) and (table["Verdict"] == "a verdict").all()
+    assert list(table["Claim"]) == comparison.ARTICLE_CELLS  # each verdict beside the id of its claim
     says = table.set_index(["Dimension", "Accuser"])["Sources say"]
     assert says[("Date", "Anthropic")] == "23 Feb 2026 (E17)"
     assert says[("Companies accused", "Anthropic")].startswith("DeepSeek, Moonshot AI, MiniMax")
@@ -205,10 +213,15 @@ def test_chapter_5_reads_chapter_8s_verdicts():
 
     article_claims = data.load("article_claims")
     mine = article_claims[article_claims["claim_id"].isin(comparison.ARTICLE_CELLS)]
-    checked = factcheck.check_claims(mine, {"claims": data.load("claims"), "events": data.load("events")})
+    names = ["claims", "events", "statements", "sources"]  # absences and statements need the last two
+    checked = factcheck.check_claims(mine, {name: data.load(name) for name in names})
     labels = factcheck.verdict_labels(checked)
     assert set(comparison.ARTICLE_CELLS) <= set(labels.index)
     assert int(factcheck.verdict_counts(checked).iloc[0].sum()) == len(comparison.ARTICLE_CELLS)
+    everything = data.load("article_claims")
+    loaded = {name: data.load(name) for name in {*everything["check_resource"].dropna().str.split(";").explode(), *names}}
+    rule = factcheck.check_claims(everything, loaded).set_index("claim_id")["verdict"]
+    assert checked.set_index("claim_id")["verdict"].equals(rule.loc[checked["claim_id"]])  # the same as chapter 8
 
 
 def test_the_data_package_constrains_the_ledger():

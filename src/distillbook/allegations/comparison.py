@@ -156,7 +156,8 @@ def comparison_table(
     ``{"rule": name in RULES, **parameters}``. ``verdicts`` maps claim_id to the verdict shown. ``article_date``
     bounds what counts as a response "as of publication".
 
-    Returns one row per cell: Dimension, Accuser, Sources say (with claim or event ids), Article says, Verdict.
+    Returns one row per cell: Claim (the article claim's id, AC...), Dimension, Accuser, Sources say (with
+    ledger claim or event ids), Article says, Verdict: each verdict sits in the row of the claim it belongs to.
     Raises :class:`LedgerError` for a dimension with no rule, an unknown rule, or a cell with no verdict.
     """
     require(article, ["claim_id", "dimension", "accuser", "article_text"], "article")
@@ -179,6 +180,7 @@ def comparison_table(
         ctx = Context(entry.accuser, spec, event, mine, claims, events, campaigns, cutoff)
         rows.append(
             {
+                "Claim": entry.claim_id,
                 "Dimension": entry.dimension,
                 "Accuser": entry.accuser,
                 "Sources say": RULES[name](ctx, **params),

@@ -11,6 +11,7 @@ import pandas as pd
 
 from distillbook.allegations.ledger import LedgerError, blank, require, stated_figure
 from distillbook.allegations.timeline import TimelineError, days_between
+from distillbook.factcheck import in_words
 
 #: strftime format for each date precision.
 PRECISION_FORMATS = {"day": "%Y-%m-%d", "month": "%Y-%m", "year": "%Y"}
@@ -23,6 +24,11 @@ def date_text(value: object, precision: str = "day") -> str:
     if precision not in PRECISION_FORMATS:
         raise LedgerError(f"date precision '{precision}' is not one of {sorted(PRECISION_FORMATS)}")
     return pd.Timestamp(value).strftime(PRECISION_FORMATS[precision])
+
+
+def count_with_verb(count: int, singular: str = "has", plural: str = "have") -> str:
+    """Return a count as a reader says it, with its verb agreeing: 'none has', 'one has', 'two have', '12 have'."""
+    return f"{in_words(count)} {singular if int(count) <= 1 else plural}"
 
 
 def drop_constant_columns(table: pd.DataFrame, keep: list[str] | None = None) -> tuple[pd.DataFrame, dict[str, str]]:
