@@ -16,10 +16,11 @@ export PYDEVD_DISABLE_FILE_VALIDATION := 1
 WORKERS ?= 2
 
 # Offline: in `make test`, `make book` and `make determinism` every Python process (pytest, Sphinx, each notebook
-# kernel) refuses network connections other than loopback (tools/offline/sitecustomize.py). A refused attempt is
-# logged, and the target fails afterwards even if some library caught the error.
+# kernel) refuses network connections other than loopback (src/booktools/offline.py, loaded at start-up by
+# src/booktools/site/sitecustomize.py). A refused attempt is logged, and the target fails afterwards even if some
+# library caught the error.
 OFFLINE = DISTILLBOOK_OFFLINE=1 DISTILLBOOK_NETLOG=$(CURDIR)/_build/network-attempts-$@.log \
-	PYTHONPATH=$(CURDIR)/tools/offline$(if $(PYTHONPATH),:$(PYTHONPATH))
+	PYTHONPATH=$(CURDIR)/src/booktools/site:$(CURDIR)/src$(if $(PYTHONPATH),:$(PYTHONPATH))
 OFFLINE_START = mkdir -p _build && rm -f _build/network-attempts-$@.log
 OFFLINE_CHECK = if [ -s _build/network-attempts-$@.log ]; then \
 	echo "make $@ tried to use the network (blocked):"; cat _build/network-attempts-$@.log; exit 1; fi
@@ -33,10 +34,10 @@ $(STAMP): requirements.txt pyproject.toml tools/environment.py
 
 book: $(STAMP)
 	@$(OFFLINE_START)
-	$(OFFLINE) $(BIN)/python -m distillbook.buildcache --execute $(WORKERS)
+	$(OFFLINE) $(BIN)/python -m booktools.buildcache --execute $(WORKERS)
 	$(OFFLINE) $(BIN)/jupyter-book build . --warningiserror --nitpick --keep-going --quiet
 	@$(OFFLINE_CHECK)
-	$(BIN)/python tools/check_html.py _build/html
+	$(BIN)/python -m booktools.check_html _build/html
 	@echo "Book built: open _build/html/index.html"
 
 test: $(STAMP)
@@ -73,7 +74,7 @@ lab: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check src tests tools bench
 	$(BIN)/ruff format --check src tests tools bench
-	$(BIN)/nbqa ruff chapters
+	$(BIN)/nbqa ruff chapters intro.ipynb
 
 freeze: $(STAMP)
 	$(BIN)/python -m pip freeze --exclude-editable | grep -v '^-e' > requirements.txt.new

@@ -17,15 +17,13 @@ import resource
 import shutil
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "src"))
+from booktools import buildcache
 
-from distillbook import buildcache  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 #: Execution budgets (seconds) that the chapters' issues set; notebooks not listed get the default.
 BUDGET_SECONDS = {

@@ -1,8 +1,8 @@
 """The build fails loudly: each way of breaking a page is tried on a tiny book built with the real configuration.
 
 Each test writes a one-page book into a temporary folder with the repository's own ``_config.yml``,
-``references.bib`` and ``tools/``, builds it the way ``make book`` does (``--warningiserror --nitpick``) and then
-runs ``tools/check_html.py`` on the output, as ``make book`` does. The real tree is never built or touched.
+``references.bib``, builds it the way ``make book`` does (``--warningiserror --nitpick``) and then
+runs ``booktools.check_html`` on the output, as ``make book`` does. The real tree is never built or touched.
 """
 
 from __future__ import annotations
@@ -33,7 +33,6 @@ def _tiny_book(root: Path, page: str, suffix: str = ".md") -> Path:
     """Write a book whose only chapter is ``page`` (markdown text, or a notebook when ``suffix`` is .ipynb)."""
     for name in ("_config.yml", "references.bib"):
         shutil.copy(ROOT / name, root / name)
-    shutil.copytree(ROOT / "tools", root / "tools", ignore=shutil.ignore_patterns("__pycache__"))
     (root / "intro.md").write_text("# A tiny book\n\nOne page, built to fail.\n\n```{bibliography}\n```\n")
     (root / "_toc.yml").write_text("format: jb-book\nroot: intro\nchapters:\n- file: chapters/page\n")
     (root / "chapters").mkdir()
@@ -60,7 +59,7 @@ def _build(root: Path) -> subprocess.CompletedProcess:
 
 def _check_html(root: Path) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, str(root / "tools" / "check_html.py"), str(root / "_build" / "html")],
+        [sys.executable, "-m", "booktools.check_html", str(root / "_build" / "html")],
         capture_output=True,
         text=True,
         check=False,

@@ -13,7 +13,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from distillbook import buildcache
+from booktools import buildcache
 from distillbook.paths import repository_root
 
 ROOT = repository_root()

@@ -12,7 +12,7 @@ import nbformat
 import pytest
 import yaml
 
-from distillbook.buildcache import WHOLE_PACKAGE_CALLS, notebooks
+from booktools.buildcache import WHOLE_PACKAGE_CALLS, notebooks
 from distillbook.paths import repository_root
 
 ROOT = repository_root()

@@ -34,8 +34,7 @@ from urllib.parse import unquote, urlsplit
 
 import websocket
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import check_html  # tools/ is not a package: imported from beside this file
+from booktools import check_html
 
 CHROMIUM_FLAGS = [
     "--headless",

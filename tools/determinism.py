@@ -123,7 +123,7 @@ def main(argv: list[str] | None = None) -> int:
     arguments = parser.parse_args(argv)
     sys.path.insert(0, str(ROOT / "src"))
     os.environ.setdefault("DISTILLBOOK_ROOT", str(ROOT))
-    from distillbook.buildcache import notebooks as book_notebooks
+    from booktools.buildcache import notebooks as book_notebooks
 
     chosen = [p.resolve() for p in arguments.notebooks] or book_notebooks(ROOT)
     OUT.mkdir(parents=True, exist_ok=True)

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from distillbook import buildcache, data, paths
+from booktools import buildcache
+from distillbook import data, paths
 
 
 def readers(names: list[str], root: Path | None = None) -> dict[str, list[str]]:

@@ -10,7 +10,7 @@ every build, :func:`prepare` computes for each notebook a stamp over what its ou
 
 A notebook whose stamp differs from the one recorded at the previous build loses its cache record and has its
 modification time bumped, so Sphinx reads it again and the build executes it again; other notebooks keep theirs. Notebooks that describe the whole package (they call one of
-:data:`WHOLE_PACKAGE_CALLS`) depend on every data file. Run as ``python -m distillbook.buildcache``.
+:data:`WHOLE_PACKAGE_CALLS`) depend on every data file. Run as ``python -m booktools.buildcache``.
 """
 
 from __future__ import annotations
