@@ -108,3 +108,74 @@ def test_pages_that_read_other_notebooks_depend_only_on_what_they_read(small_boo
     assert buildcache.prepare(small_book) == []
     _notebook(pure, 'from distillbook import data\ndata.load("sources")', "# Pure")  # now reads a file
     assert sorted(p.name for p in buildcache.prepare(small_book)) == ["02_pure.ipynb", "appendix.ipynb"]
+
+
+def _package(root: Path, files: dict[str, str]) -> None:
+    for name, text in files.items():
+        path = root / "src" / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text))
+
+
+def test_a_notebook_depends_on_the_modules_it_imports_transitively(small_book):
+    """Imports are followed through modules and subpackages (relative imports included), nothing else counts."""
+    _package(
+        small_book,
+        {
+            "distillbook/__init__.py": '"""The package."""\n',
+            "distillbook/data.py": "from distillbook import paths\n",
+            "distillbook/paths.py": "import os\n",
+            "distillbook/glue.py": "",
+            "distillbook/unused.py": "X = 1\n",
+            "distillbook/topic/__init__.py": "",
+            "distillbook/topic/model.py": "from .maths import mean\n\ndef fit():\n    from ..style import apply\n",
+            "distillbook/topic/maths.py": "def mean(x):\n    return sum(x) / len(x)\n",
+            "distillbook/topic/figures.py": "",
+            "distillbook/style.py": "",
+        },
+    )
+    _notebook(small_book / "chapters" / "02_pure.ipynb", "from distillbook.topic import model\nmodel.fit()")
+    reads = small_book / "chapters" / "01_reads.ipynb"
+    pure = small_book / "chapters" / "02_pure.ipynb"
+
+    def names(path):
+        return sorted(
+            p.relative_to(small_book / "src").as_posix() for p in buildcache.module_dependencies(path, small_book)
+        )
+
+    assert names(reads) == [
+        "distillbook/__init__.py",
+        "distillbook/data.py",
+        "distillbook/glue.py",
+        "distillbook/paths.py",
+    ]
+    assert names(pure) == [
+        "distillbook/__init__.py",
+        "distillbook/style.py",
+        "distillbook/topic/__init__.py",
+        "distillbook/topic/maths.py",
+        "distillbook/topic/model.py",
+    ]
+    buildcache.prepare(small_book)
+    (small_book / "src" / "distillbook" / "unused.py").write_text("X = 2\n")
+    (small_book / "src" / "distillbook" / "topic" / "figures.py").write_text("Y = 2\n")
+    assert buildcache.prepare(small_book) == [], "modules no notebook imports change no stamp"
+    (small_book / "src" / "distillbook" / "topic" / "maths.py").write_text("def mean(x):\n    return 0\n")
+    assert [p.name for p in buildcache.prepare(small_book)] == ["02_pure.ipynb"], "a subpackage module it imports"
+    (small_book / "src" / "distillbook" / "paths.py").write_text("import sys\n")
+    assert [p.name for p in buildcache.prepare(small_book)] == ["01_reads.ipynb"], "imported through data.py"
+
+
+def test_another_resources_hash_in_datapackage_json_does_not_count(small_book):
+    """Each file's bytes and hash live in datapackage.json; a change there for an unread file re-runs nothing."""
+    buildcache.prepare(small_book)
+    package_path = small_book / "data" / "datapackage.json"
+    package = json.loads(package_path.read_text())
+    for descriptor in package["resources"]:
+        if descriptor["name"] == "claims":
+            descriptor["hash"] = "sha256:" + "0" * 64
+    package_path.write_text(json.dumps(package))
+    assert buildcache.prepare(small_book) == []
+    package["as_of"] = "2099-01-01"  # a package-level property counts for every reader of data
+    package_path.write_text(json.dumps(package))
+    assert [p.name for p in buildcache.prepare(small_book)] == ["01_reads.ipynb"]
