@@ -25,7 +25,7 @@ OFFLINE_START = mkdir -p _build && rm -f _build/network-attempts-$@.log
 OFFLINE_CHECK = if [ -s _build/network-attempts-$@.log ]; then \
 	echo "make $@ tried to use the network (blocked):"; cat _build/network-attempts-$@.log; exit 1; fi
 
-.PHONY: book test lab lint clean distclean freeze env bib determinism browser-test bench
+.PHONY: book test lab lint clean distclean freeze env bib data-hash determinism browser-test bench
 
 env: $(STAMP)
 
@@ -67,6 +67,11 @@ bench: $(STAMP)
 
 bib: $(STAMP)
 	$(BIN)/python -m distillbook.bibliography
+
+# After an intended edit of a data file: validate the whole data package, then record each file's size and sha256
+# in data/datapackage.json (bytes, hash). Writes nothing if any table is invalid. data.load() checks them.
+data-hash: $(STAMP)
+	$(BIN)/python -m distillbook.data --refresh-hashes
 
 lab: $(STAMP)
 	$(BIN)/jupyter lab --notebook-dir=chapters
