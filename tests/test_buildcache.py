@@ -14,6 +14,7 @@ import nbformat
 import pytest
 
 from booktools import buildcache
+from distillbook import data
 from distillbook.paths import repository_root
 
 ROOT = repository_root()
@@ -63,14 +64,27 @@ def test_a_data_change_changes_only_the_readers_stamp(small_book):
     assert buildcache.prepare(small_book) == []
     sources = small_book / "data" / "sources.csv"
     sources.write_text(sources.read_text().replace("memo to Congress", "memo to the Senate"))
+    assert data.refresh_hashes(small_book) == ["sources"]  # an intended edit, recorded as `make data-hash` does
     assert [p.name for p in buildcache.prepare(small_book)] == ["01_reads.ipynb"]
 
 
+#: The smallest Sphinx configuration with MyST-NB's cached execution, which is what the cache behaviour under test
+#: belongs to (jupyter-book runs the same MyST-NB; the real configuration is built in test_build_failures.py).
+CONF = """
+extensions = ["myst_nb"]
+root_doc = "intro"
+exclude_patterns = ["_build", "data", "src"]
+nb_execution_mode = "cache"
+nb_execution_cache_path = "_build/.jupyter_cache"
+html_theme = "basic"
+"""
+
+
 def _build(book_root: Path) -> str:
+    (book_root / "conf.py").write_text(CONF)
     environment = dict(os.environ, DISTILLBOOK_ROOT=str(book_root))
-    jupyter_book = Path(sys.executable).with_name("jupyter-book")
     result = subprocess.run(
-        [str(jupyter_book), "build", str(book_root), "--quiet"],
+        [sys.executable, "-m", "sphinx", "-b", "html", "-q", str(book_root), str(book_root / "_build" / "html")],
         capture_output=True,
         text=True,
         env=environment,
@@ -87,6 +101,7 @@ def test_rebuild_after_a_data_change_shows_the_new_value(small_book, monkeypatch
     assert "memo to Congress" in _build(small_book)
     sources = small_book / "data" / "sources.csv"
     sources.write_text(sources.read_text().replace("memo to Congress", "memo to the Senate"))
+    assert data.refresh_hashes(small_book) == ["sources"]
     # Without buildcache, jupyter-cache would serve the stale page: that is the bug this guards against.
     assert "memo to Congress" in _build(small_book)
     changed = buildcache.prepare(small_book)
@@ -179,3 +194,11 @@ def test_another_resources_hash_in_datapackage_json_does_not_count(small_book):
     package["as_of"] = "2099-01-01"  # a package-level property counts for every reader of data
     package_path.write_text(json.dumps(package))
     assert [p.name for p in buildcache.prepare(small_book)] == ["01_reads.ipynb"]
+
+
+def test_a_build_starts_by_checking_every_data_files_hash(small_book):
+    assert buildcache.check_integrity(small_book) == len(data.resource_names(small_book))
+    claims = small_book / "data" / "claims.csv"
+    claims.write_bytes(claims.read_bytes()[: claims.stat().st_size // 2])
+    with pytest.raises(data.DataError, match=r"data/claims\.csv: size is \d+ bytes, datapackage.json expects"):
+        buildcache.check_integrity(small_book)

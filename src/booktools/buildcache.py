@@ -178,6 +178,24 @@ def stamp(notebook_path: Path, root: Path) -> str:
     return digest.hexdigest()
 
 
+def check_integrity(root: Path | None = None) -> int:
+    """Check every data file's size and sha256 against ``datapackage.json`` before a build; return the count.
+
+    Raises :class:`distillbook.data.DataError` listing every file that differs, so ``make book`` stops before
+    executing anything, even when every notebook is cached. (Each ``data.load`` checks them again.)
+    """
+    root = root or paths.repository_root()
+    problems = []
+    for name in data.resource_names(root):
+        try:
+            data.verified_path(name, root)
+        except data.DataError as error:
+            problems += error.problems
+    if problems:
+        raise data.DataError(problems)
+    return len(data.resource_names(root))
+
+
 def prepare(root: Path | None = None) -> list[Path]:
     """Drop the cache records of notebooks whose data or code changed; return those notebooks' paths."""
     root = root or paths.repository_root()
@@ -272,6 +290,10 @@ if __name__ == "__main__":
     )
     arguments = parser.parse_args()
     book_root = arguments.root.resolve() if arguments.root else None
+    try:
+        check_integrity(book_root)
+    except data.DataError as error:
+        raise SystemExit(f"buildcache: the data does not match datapackage.json\n{error}") from None
     prepare(book_root)
     if arguments.execute:
         execute_missing(book_root, workers=arguments.execute)
