@@ -15,7 +15,7 @@ export PYDEVD_DISABLE_FILE_VALIDATION := 1
 # Notebooks are independent: the build pre-executes them and pytest runs them this many at a time (bench/).
 WORKERS ?= 2
 
-# Offline: in `make test`, `make book` and `make determinism` every Python process (pytest, Sphinx, each notebook
+# Offline: in `make test` and `make book` every Python process (pytest, Sphinx, each notebook
 # kernel) refuses network connections other than loopback (src/booktools/offline.py, loaded at start-up by
 # src/booktools/site/sitecustomize.py). A refused attempt is logged, and the target fails afterwards even if some
 # library caught the error.
@@ -25,7 +25,7 @@ OFFLINE_START = mkdir -p _build && rm -f _build/network-attempts-$@.log
 OFFLINE_CHECK = if [ -s _build/network-attempts-$@.log ]; then \
 	echo "make $@ tried to use the network (blocked):"; cat _build/network-attempts-$@.log; exit 1; fi
 
-.PHONY: book test lab lint clean distclean freeze env bib data-hash determinism browser-test bench
+.PHONY: book test lab lint clean distclean freeze env bib data-hash browser-test bench
 
 env: $(STAMP)
 
@@ -43,12 +43,6 @@ book: $(STAMP)
 test: $(STAMP)
 	@$(OFFLINE_START)
 	$(OFFLINE) $(BIN)/python -m pytest --nbval -n $(WORKERS) --dist loadfile
-	@$(OFFLINE_CHECK)
-
-# Executes every chapter twice (two kernels at a time) and compares all outputs, PNG bytes included.
-determinism: $(STAMP)
-	@$(OFFLINE_START)
-	$(OFFLINE) $(BIN)/python tools/determinism.py
 	@$(OFFLINE_CHECK)
 
 # Every page of an already-built _build/html (run `make book` first) in headless Chromium, which it installs
