@@ -19,17 +19,18 @@ export PYDEVD_DISABLE_FILE_VALIDATION := 1
 # Notebooks are independent: the build pre-executes them and pytest runs them this many at a time (bench/).
 WORKERS ?= 2
 
-# Offline: in `make test`, `make book`, `make determinism` and `make browser-test` every Python process (pytest,
-# Sphinx, each notebook kernel, Selenium) refuses network connections other than loopback
-# (tools/offline/sitecustomize.py). A refused attempt is logged, and the target fails afterwards even if some
+# Offline: in `make test`, `make book`, `make pdf` and `make browser-test` every Python process (pytest, Sphinx,
+# each notebook kernel, Selenium) refuses network connections other than loopback (src/booktools/offline.py, loaded
+# at start-up by src/booktools/site/sitecustomize.py). A refused attempt is logged, and the target fails afterwards
+# even if some
 # library caught the error.
 OFFLINE = DISTILLBOOK_OFFLINE=1 DISTILLBOOK_NETLOG=$(CURDIR)/_build/network-attempts-$@.log \
-	PYTHONPATH=$(CURDIR)/tools/offline$(if $(PYTHONPATH),:$(PYTHONPATH))
+	PYTHONPATH=$(CURDIR)/src/booktools/site:$(CURDIR)/src$(if $(PYTHONPATH),:$(PYTHONPATH))
 OFFLINE_START = mkdir -p _build && rm -f _build/network-attempts-$@.log
 OFFLINE_CHECK = if [ -s _build/network-attempts-$@.log ]; then \
 	echo "make $@ tried to use the network (blocked):"; cat _build/network-attempts-$@.log; exit 1; fi
 
-.PHONY: book test lab lint clean distclean lock env bib determinism browser-test bench pdf chromium models
+.PHONY: book test lab lint clean distclean lock env bib data-hash browser-test bench pdf chromium models
 
 env: $(STAMP)
 
@@ -43,23 +44,17 @@ lock:
 
 book: $(STAMP)
 	@$(OFFLINE_START)
-	$(OFFLINE) $(BIN)/python -m distillbook.buildcache --execute $(WORKERS)
+	$(OFFLINE) $(BIN)/python -m booktools.buildcache --execute $(WORKERS)
 	$(BIN)/python -m distillbook.appendix  # the data-package zip the appendix links to, in _build/
 	$(OFFLINE) $(BIN)/jupyter-book build . --warningiserror --nitpick --keep-going --quiet
 	@$(OFFLINE_CHECK)
 	@if [ -f _build/pdf/book.pdf ]; then cp _build/pdf/book.pdf _build/html/book.pdf; fi  # the PDF edition (make pdf)
-	$(BIN)/python tools/check_html.py _build/html
+	$(BIN)/python -m booktools.check_html _build/html
 	@echo "Book built: open _build/html/index.html"
 
 test: $(STAMP)
 	@$(OFFLINE_START)
 	$(OFFLINE) $(BIN)/python -m pytest --nbval -n $(WORKERS) --dist loadfile
-	@$(OFFLINE_CHECK)
-
-# Executes every chapter twice (two kernels at a time) and compares all outputs, PNG bytes included.
-determinism: $(STAMP)
-	@$(OFFLINE_START)
-	$(OFFLINE) $(BIN)/python tools/determinism.py
 	@$(OFFLINE_CHECK)
 
 # Every page of an already-built _build/html (run `make book` first) in headless Chromium driven by Selenium,
@@ -88,7 +83,7 @@ chromium:
 # when the HTML book exists. Then tests/test_pdf.py checks it (chapter titles, every figure, no blank page).
 pdf: $(STAMP) chromium
 	@$(OFFLINE_START)
-	$(OFFLINE) $(BIN)/python -m distillbook.buildcache --execute $(WORKERS)
+	$(OFFLINE) $(BIN)/python -m booktools.buildcache --execute $(WORKERS)
 	@echo "pdf: building the single-page HTML edition (_build/singlehtml)"
 	$(OFFLINE) $(BIN)/jupyter-book build . --builder singlehtml --warningiserror --nitpick --keep-going --quiet
 	@$(OFFLINE_CHECK)
@@ -105,10 +100,15 @@ bench: $(STAMP)
 # then checks that its bytes and hash still match data/datapackage.json.
 models: $(STAMP)
 	$(BIN)/python -m distillbook.language_model.train
-	$(BIN)/python -c "from distillbook import data; data.path_of('lm_teacher'); print('lm_teacher matches datapackage.json')"
+	$(BIN)/python -c "from distillbook import data; data.verified_path('lm_teacher'); print('lm_teacher matches datapackage.json')"
 
 bib: $(STAMP)
 	$(BIN)/python -m distillbook.sources
+
+# After an intended edit of a data file: validate the whole data package, then record each file's size and sha256
+# in data/datapackage.json (bytes, hash). Writes nothing if any table is invalid. data.load() checks them.
+data-hash: $(STAMP)
+	$(BIN)/python -m distillbook.data --refresh-hashes
 
 lab: $(STAMP)
 	$(BIN)/jupyter lab --notebook-dir=chapters

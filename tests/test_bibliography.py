@@ -55,7 +55,7 @@ def test_every_cited_key_exists():
 
 def test_every_source_the_chapters_data_use_is_cited_in_the_book():
     """A source behind any row a chapter reads is cited somewhere: in a chapter's text or the data appendix."""
-    from distillbook import buildcache
+    from booktools import buildcache
 
     cited = set()
     for path in [*(ROOT / "chapters").glob("*.ipynb"), *ROOT.glob("intro.*")]:

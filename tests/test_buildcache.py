@@ -13,7 +13,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from distillbook import buildcache
+from booktools import buildcache
+from distillbook import data
 from distillbook.paths import repository_root
 
 ROOT = repository_root()
@@ -63,14 +64,27 @@ def test_a_data_change_changes_only_the_readers_stamp(small_book):
     assert buildcache.prepare(small_book) == []
     sources = small_book / "data" / "sources.csv"
     sources.write_text(sources.read_text().replace("memo to Congress", "memo to the Senate"))
+    assert data.refresh_hashes(small_book) == ["sources"]  # an intended edit, recorded as `make data-hash` does
     assert [p.name for p in buildcache.prepare(small_book)] == ["01_reads.ipynb"]
 
 
+#: The smallest Sphinx configuration with MyST-NB's cached execution, which is what the cache behaviour under test
+#: belongs to (jupyter-book runs the same MyST-NB; the real configuration is built in test_build_failures.py).
+CONF = """
+extensions = ["myst_nb"]
+root_doc = "intro"
+exclude_patterns = ["_build", "data", "src"]
+nb_execution_mode = "cache"
+nb_execution_cache_path = "_build/.jupyter_cache"
+html_theme = "basic"
+"""
+
+
 def _build(book_root: Path) -> str:
+    (book_root / "conf.py").write_text(CONF)
     environment = dict(os.environ, DISTILLBOOK_ROOT=str(book_root))
-    jupyter_book = Path(sys.executable).with_name("jupyter-book")
     result = subprocess.run(
-        [str(jupyter_book), "build", str(book_root), "--quiet"],
+        [sys.executable, "-m", "sphinx", "-b", "html", "-q", str(book_root), str(book_root / "_build" / "html")],
         capture_output=True,
         text=True,
         env=environment,
@@ -87,6 +101,7 @@ def test_rebuild_after_a_data_change_shows_the_new_value(small_book, monkeypatch
     assert "memo to Congress" in _build(small_book)
     sources = small_book / "data" / "sources.csv"
     sources.write_text(sources.read_text().replace("memo to Congress", "memo to the Senate"))
+    assert data.refresh_hashes(small_book) == ["sources"]
     # Without buildcache, jupyter-cache would serve the stale page: that is the bug this guards against.
     assert "memo to Congress" in _build(small_book)
     changed = buildcache.prepare(small_book)
@@ -134,3 +149,82 @@ def test_a_page_showing_another_pages_glue_follows_that_value(small_book):
     assert buildcache.prepare(small_book) == []
     glue_output("43")
     assert [p.name for p in buildcache.prepare(small_book)] == ["front.ipynb"]
+
+
+def _package(root: Path, files: dict[str, str]) -> None:
+    for name, text in files.items():
+        path = root / "src" / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text))
+
+
+def test_a_notebook_depends_on_the_modules_it_imports_transitively(small_book):
+    """Imports are followed through modules and subpackages (relative imports included), nothing else counts."""
+    _package(
+        small_book,
+        {
+            "distillbook/__init__.py": '"""The package."""\n',
+            "distillbook/data.py": "from distillbook import paths\n",
+            "distillbook/paths.py": "import os\n",
+            "distillbook/glue.py": "",
+            "distillbook/unused.py": "X = 1\n",
+            "distillbook/topic/__init__.py": "",
+            "distillbook/topic/model.py": "from .maths import mean\n\ndef fit():\n    from ..style import apply\n",
+            "distillbook/topic/maths.py": "def mean(x):\n    return sum(x) / len(x)\n",
+            "distillbook/topic/figures.py": "",
+            "distillbook/style.py": "",
+        },
+    )
+    _notebook(small_book / "chapters" / "02_pure.ipynb", "from distillbook.topic import model\nmodel.fit()")
+    reads = small_book / "chapters" / "01_reads.ipynb"
+    pure = small_book / "chapters" / "02_pure.ipynb"
+
+    def names(path):
+        return sorted(
+            p.relative_to(small_book / "src").as_posix() for p in buildcache.module_dependencies(path, small_book)
+        )
+
+    assert names(reads) == [
+        "distillbook/__init__.py",
+        "distillbook/data.py",
+        "distillbook/glue.py",
+        "distillbook/paths.py",
+    ]
+    assert names(pure) == [
+        "distillbook/__init__.py",
+        "distillbook/style.py",
+        "distillbook/topic/__init__.py",
+        "distillbook/topic/maths.py",
+        "distillbook/topic/model.py",
+    ]
+    buildcache.prepare(small_book)
+    (small_book / "src" / "distillbook" / "unused.py").write_text("X = 2\n")
+    (small_book / "src" / "distillbook" / "topic" / "figures.py").write_text("Y = 2\n")
+    assert buildcache.prepare(small_book) == [], "modules no notebook imports change no stamp"
+    (small_book / "src" / "distillbook" / "topic" / "maths.py").write_text("def mean(x):\n    return 0\n")
+    assert [p.name for p in buildcache.prepare(small_book)] == ["02_pure.ipynb"], "a subpackage module it imports"
+    (small_book / "src" / "distillbook" / "paths.py").write_text("import sys\n")
+    assert [p.name for p in buildcache.prepare(small_book)] == ["01_reads.ipynb"], "imported through data.py"
+
+
+def test_another_resources_hash_in_datapackage_json_does_not_count(small_book):
+    """Each file's bytes and hash live in datapackage.json; a change there for an unread file re-runs nothing."""
+    buildcache.prepare(small_book)
+    package_path = small_book / "data" / "datapackage.json"
+    package = json.loads(package_path.read_text())
+    for descriptor in package["resources"]:
+        if descriptor["name"] == "claims":
+            descriptor["hash"] = "sha256:" + "0" * 64
+    package_path.write_text(json.dumps(package))
+    assert buildcache.prepare(small_book) == []
+    package["as_of"] = "2099-01-01"  # a package-level property counts for every reader of data
+    package_path.write_text(json.dumps(package))
+    assert [p.name for p in buildcache.prepare(small_book)] == ["01_reads.ipynb"]
+
+
+def test_a_build_starts_by_checking_every_data_files_hash(small_book):
+    assert buildcache.check_integrity(small_book) == len(data.resource_names(small_book))
+    claims = small_book / "data" / "claims.csv"
+    claims.write_bytes(claims.read_bytes()[: claims.stat().st_size // 2])
+    with pytest.raises(data.DataError, match=r"data/claims\.csv: size is \d+ bytes, datapackage.json expects"):
+        buildcache.check_integrity(small_book)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
+import hashlib
 import json
 import re
 from pathlib import Path
@@ -25,22 +27,57 @@ def test_frictionless_says_the_package_is_valid():
 
 def test_every_resource_loads_and_every_csv_is_described():
     counts = data.validate_all()
+    assert set(counts) == set(data.table_names())
     assert all(count > 0 for count in counts.values())
-    described = {data.resource(name)["path"] for name in counts}
-    on_disk = {p.name for p in (ROOT / "data").glob("*.csv")}
-    assert on_disk == described, "every CSV in data/ must be a resource of datapackage.json, and vice versa"
+    described = {data.resource(name)["path"] for name in data.resource_names()}
+    on_disk = {p.relative_to(ROOT / "data").as_posix() for p in (ROOT / "data").rglob("*") if p.is_file()}
+    on_disk -= {data.PACKAGE_FILE}
+    assert on_disk == described, "every file in data/ must be a resource of datapackage.json, and vice versa"
+    assert all(path.endswith(".csv") for path in (data.resource(n)["path"] for n in counts)), "tables are CSV"
+
+
+def test_every_resource_records_its_size_and_hash_and_they_match():
+    for descriptor in data.read_package()["resources"]:
+        raw = (ROOT / "data" / descriptor["path"]).read_bytes()
+        assert descriptor.get("bytes") == len(raw), f"{descriptor['name']}: run `make data-hash`"
+        assert descriptor.get("hash") == "sha256:" + hashlib.sha256(raw).hexdigest(), descriptor["name"]
+
+
+def test_the_package_states_its_as_of_date_and_every_date_field_a_start():
+    package = data.read_package()
+    as_of = dt.date.fromisoformat(package["as_of"])
+    for name in data.table_names():
+        for field in data.resource(name)["schema"]["fields"]:
+            if field.get("type") == "date":
+                start = field.get("constraints", {}).get("minimum")
+                assert start, f"{name}.{field['name']}: a date field needs a stated start (constraints.minimum)"
+                assert dt.date.fromisoformat(start) < as_of
+                assert start in field["description"], f"{name}.{field['name']}: say why the start is {start}"
+
+
+def test_prices_costs_and_gpu_hours_have_bounds_their_description_justifies():
+    bounded = re.compile(r"(usd|gpu_hours|gpu_count|samples|exchanges|accounts|queries|yeas|nays)")
+    for name in data.table_names():
+        for field in data.resource(name)["schema"]["fields"]:
+            if field.get("type") in ("number", "integer") and bounded.search(field["name"]):
+                constraints = field.get("constraints", {})
+                assert "minimum" in constraints and "maximum" in constraints, f"{name}.{field['name']}"
+                assert f"{constraints['maximum']:,}".split(".")[0] in field["description"] or re.search(
+                    r"at most|between", field["description"], re.I
+                ), f"{name}.{field['name']}: the description must justify the bound"
 
 
 def test_every_resource_has_descriptions_and_units_where_numeric():
     for name in data.resource_names():
         descriptor = data.resource(name)
         assert descriptor.get("title") and descriptor.get("description"), name
-        for field in descriptor["schema"]["fields"]:
+    for name in data.table_names():
+        for field in data.resource(name)["schema"]["fields"]:
             assert field.get("description"), f"{name}.{field['name']} has no description"
 
 
 def test_every_table_but_sources_cites_a_source_with_a_foreign_key():
-    for name in data.resource_names():
+    for name in data.table_names():
         if name == "sources":
             continue
         keys = data.resource(name)["schema"].get("foreignKeys", [])
@@ -59,9 +96,23 @@ def test_sources_load_typed():
 # --- bad input: each case edits a temporary copy and expects a specific, located message ---------------------
 
 
-def _rewrite(root: Path, name: str, edit) -> None:
+def _record_size_and_hash(root: Path, file_name: str) -> None:
+    """Record a copy's edited file as intended (what `make data-hash` does, without its validation)."""
+    package_path = root / "data" / "datapackage.json"
+    package = json.loads(package_path.read_text())
+    raw = (root / "data" / file_name).read_bytes()
+    for descriptor in package["resources"]:
+        if descriptor["path"] == file_name:
+            descriptor["bytes"], descriptor["hash"] = len(raw), "sha256:" + hashlib.sha256(raw).hexdigest()
+    package_path.write_text(json.dumps(package, indent=2))
+
+
+def _rewrite(root: Path, name: str, edit, record: bool = True) -> None:
+    """Edit a file of the copy; by default record its new size and hash, so only the edit itself is reported."""
     path = root / "data" / name
     path.write_text(edit(path.read_text(encoding="utf-8")), encoding="utf-8")
+    if record:
+        _record_size_and_hash(root, name)
 
 
 def _first_data_row_replaced(text: str, old: str, new: str) -> str:
@@ -97,6 +148,7 @@ def _add_priced_table(root: Path) -> None:
         }
     )
     package_path.write_text(json.dumps(package))
+    _record_size_and_hash(root, "prices.csv")
 
 
 def _error(root: Path, name: str) -> str:
@@ -170,6 +222,7 @@ def test_bytes_that_are_not_utf8(book_copy):
     _add_priced_table(book_copy)
     path = book_copy / "data" / "prices.csv"
     path.write_bytes(path.read_bytes().replace(b"model-b", b"mod\xe9le-b"))
+    _record_size_and_hash(book_copy, "prices.csv")
     message = _error(book_copy, "prices")
     assert "data/prices.csv, line 3: byte 0xE9 is not valid UTF-8" in message
 
@@ -197,6 +250,20 @@ def test_ragged_row(book_copy):
     _add_priced_table(book_copy)
     _rewrite(book_copy, "prices.csv", lambda t: t + "model-c,2025-01-01\n")
     assert "row 3 (line 4): has 2 cells but the header has 4" in _error(book_copy, "prices")
+
+
+def test_blank_line_inside_the_table(book_copy):
+    _add_priced_table(book_copy)
+    _rewrite(book_copy, "prices.csv", lambda t: t.replace("\nmodel-b", "\n\nmodel-b"))
+    assert "row 2 (line 3): blank line inside the table" in _error(book_copy, "prices")
+
+
+def test_undescribed_column(book_copy):
+    _add_priced_table(book_copy)
+    _rewrite(book_copy, "prices.csv", lambda t: "\n".join(r + ",x" for r in t.splitlines()) + "\n")
+    message = _error(book_copy, "prices")
+    assert "data/prices.csv, line 1: column 'x' is not described in datapackage.json" in message
+    assert message.startswith("1 data problem:"), "a wrong header is reported alone, not once per row"
 
 
 def test_every_problem_is_reported_not_just_the_first(book_copy):
@@ -272,8 +339,9 @@ def _broken_value(field: dict, constraint: str, value) -> tuple[str, str] | None
 def _bad_input_cases() -> list:
     """Every generated case as a pytest param: (resource, field, cell text or a row action, expected message)."""
     cases = []
+    as_of = dt.date.fromisoformat(data.read_package(ROOT)["as_of"])
     for descriptor in data.read_package(ROOT)["resources"]:
-        if not data.is_tabular(descriptor):
+        if not data.is_table(descriptor):
             continue  # file resources (corpus, weights) are checked by size and hash, in test_language_model.py
         name = descriptor["name"]
         schema = descriptor["schema"]
@@ -289,6 +357,13 @@ def _bad_input_cases() -> list:
                 cases.append(
                     pytest.param(
                         name, field["name"], TYPE_ERRORS[kind], TYPE_MESSAGES[kind], id=f"{name}-type-{field['name']}"
+                    )
+                )
+            if kind == "date":  # the package's as_of date is a maximum for every date field
+                late = (as_of + dt.timedelta(days=1)).isoformat()
+                cases.append(
+                    pytest.param(
+                        name, field["name"], late, "after the package's as_of date", id=f"{name}-asof-{field['name']}"
                     )
                 )
             for constraint, value in field.get("constraints", {}).items():
@@ -325,9 +400,10 @@ def _rows(path: Path) -> list[list[str]]:
 def _write_rows(path: Path, rows: list[list[str]]) -> None:
     with path.open("w", encoding="utf-8", newline="") as handle:
         csv.writer(handle, lineterminator="\n").writerows(rows)
+    _record_size_and_hash(path.parents[1], path.name)
 
 
-@pytest.mark.parametrize("name", data.resource_names(ROOT))
+@pytest.mark.parametrize("name", data.table_names(ROOT))
 def test_rewriting_a_resource_unchanged_keeps_it_valid(book_copy, name):
     """The corpus rewrites files with the csv module; that alone must not change what loads."""
     path = book_copy / "data" / data.resource(name, book_copy)["path"]
@@ -358,7 +434,7 @@ def test_generated_bad_input_gives_a_located_data_error(book_copy, name, field, 
 
 def test_the_corpus_covers_every_resource_three_ways():
     """Each resource gets a missing required value, a type error (where it has a non-string field) and a constraint."""
-    kinds: dict[str, set[str]] = {name: set() for name in data.resource_names(ROOT)}
+    kinds: dict[str, set[str]] = {name: set() for name in data.table_names(ROOT)}
     for case in BAD_INPUT_CASES:
         resource_name, _, kind = case.id.partition("-")
         kinds[resource_name].add(kind.split("-")[0])
@@ -367,3 +443,211 @@ def test_the_corpus_covers_every_resource_three_ways():
         assert "required" in found, name
         assert "type" in found or not typed, name
         assert found - {"required", "type", "fk"}, f"{name}: no constraint violation generated"
+
+
+def test_the_corpus_covers_every_new_constraint_kind():
+    """Issue 21: maxima (prices, costs, counts, GPU-hours), date starts (minimum) and the as_of date, per field."""
+    ids = {case.id for case in BAD_INPUT_CASES}
+    for name in data.table_names(ROOT):
+        for field in data.resource(name)["schema"]["fields"]:
+            constraints = field.get("constraints", {})
+            for kind in ("minimum", "maximum"):
+                if kind in constraints:
+                    assert f"{name}-{kind}-{field['name']}" in ids
+            if field.get("type") == "date":
+                assert f"{name}-asof-{field['name']}" in ids
+
+
+# --- the package's own rules: percentages, and checks across rows and tables ----------------------------------
+
+PERCENT_CASES = [
+    pytest.param(name, column, id=f"{name}-{column}")
+    for name in data.table_names(ROOT)
+    for column in ("value", "value_high")
+    if {"unit", column} <= {f["name"] for f in data.resource(name, ROOT)["schema"]["fields"]}
+    and "percent" in set(data.load(name)["unit"].dropna())
+]
+
+
+@pytest.mark.parametrize(("name", "column"), PERCENT_CASES)
+def test_a_percentage_above_100_is_refused(book_copy, name, column):
+    path = book_copy / "data" / data.resource(name, book_copy)["path"]
+    rows = _rows(path)
+    header = rows[0]
+    row_number = next(i for i, row in enumerate(rows[1:], 1) if row[header.index("unit")] == "percent")
+    rows[row_number][header.index(column)] = "797"
+    _write_rows(path, rows)
+    message = _error(book_copy, name)
+    expected = (
+        f"data/{path.name}, row {row_number} (line {row_number + 1}), field '{column}': 797 percent is outside 0-100"
+    )
+    assert expected in message, message
+
+
+def test_the_percent_rule_covers_the_tables_with_percentages():
+    assert {case.id.split("-")[0] for case in PERCENT_CASES} >= {
+        "benchmarks",
+        "hinton2015",
+        "article_claims",
+        "extraction_studies",
+    }
+
+
+def _edit_cell(root: Path, name: str, row_test, column: str, value: str) -> int:
+    path = root / "data" / data.resource(name, root)["path"]
+    rows = _rows(path)
+    header = rows[0]
+    index = next(i for i, row in enumerate(rows[1:], 1) if row_test(dict(zip(header, row, strict=True))))
+    rows[index][header.index(column)] = value
+    _write_rows(path, rows)
+    return index
+
+
+def test_a_stated_cost_that_is_not_gpu_hours_times_the_rate_is_refused(book_copy):
+    row = _edit_cell(
+        book_copy, "training_compute", lambda r: r["phase"] == "pre-training", "stated_cost_usd", "53280000"
+    )
+    message = _error(book_copy, "training_compute")
+    assert (
+        f"data/training_compute.csv, row {row} (line {row + 1}), field 'stated_cost_usd': 5.328e+07 USD differs from "
+        "gpu_hours × rental_usd_per_gpu_hour = 2664000 × 2 = 5.328e+06 USD by more than 0.5%"
+    ) in message, message
+
+
+def test_gpu_hours_entered_in_thousands_are_refused(book_copy):
+    row = _edit_cell(book_copy, "training_compute", lambda r: r["model"] == "DeepSeek-R1-Zero", "gpu_hours", "101")
+    message = _error(book_copy, "training_compute")
+    assert f"row {row} (line {row + 1}), field 'gpu_hours': 101 differs from gpu_count × wall_clock_hours" in message
+    assert "field 'stated_cost_usd': 202000 USD differs from gpu_hours × rental_usd_per_gpu_hour" in message
+    assert "is less than the sum" not in message, "R1-Zero is not a total"
+
+
+def test_a_total_row_below_the_sum_of_its_phases_is_refused(book_copy):
+    def official(r):
+        return r["phase"].startswith("total (official")
+
+    row = _edit_cell(book_copy, "training_compute", official, "gpu_hours", "2787000")
+    _edit_cell(book_copy, "training_compute", official, "stated_cost_usd", "5574000")
+    message = _error(book_copy, "training_compute")
+    assert (
+        f"row {row} (line {row + 1}), field 'gpu_hours': total 2787000 is less than the sum of DeepSeek-V3's other "
+        "phases (2788000)"
+    ) in message
+    assert message.startswith("1 data problem:")
+
+
+def test_a_stated_total_that_disagrees_with_the_per_company_campaigns_is_refused(book_copy):
+    row = _edit_cell(book_copy, "claims", lambda r: r["claim_id"] == "C01", "value", "160000000")
+    expected = (
+        f"data/claims.csv, row {row} (line {row + 1}), field 'value': 1.6e+08 exchanges differs by more than 10% from "
+        "the sum of the per-company figures in distillation_campaigns.csv for DeepSeek, Moonshot AI, MiniMax"
+    )
+    assert expected in _error(book_copy, "claims")
+    assert expected in _error(book_copy, "distillation_campaigns"), "loading either table runs the check"
+
+
+def test_a_per_company_figure_that_disagrees_with_the_accusers_claim_is_refused(book_copy):
+    _edit_cell(
+        book_copy, "distillation_campaigns", lambda r: r["campaign_id"] == "K04", "exchanges_lower_bound", "2880000"
+    )
+    message = _error(book_copy, "distillation_campaigns")
+    assert "data/claims.csv" in message and "for Alibaba (Qwen lab operators) (K04: 2.88e+06)" in message
+
+
+# --- integrity: sizes and hashes ----------------------------------------------------------------------------
+
+
+def test_an_edit_without_make_data_hash_is_refused_naming_expected_and_found(book_copy):
+    _rewrite(book_copy, "sources.csv", lambda t: t.replace("memo to Congress", "memo to Kongress", 1), record=False)
+    message = _error(book_copy, "sources")
+    recorded = data.resource("sources")["hash"]
+    found = "sha256:" + hashlib.sha256((book_copy / "data" / "sources.csv").read_bytes()).hexdigest()
+    assert f"data/sources.csv: sha256 hash is {found}, datapackage.json expects {recorded}" in message
+    assert "run `make data-hash`" in message
+    assert "size is" not in message, "same size: only the hash differs"
+    assert message.startswith("1 data problem:")
+
+
+def test_claims_cut_in_half_inside_a_quoted_field_is_refused(book_copy):
+    """Issue 21's corruption: the old loader returned 16 of 32 claims and said nothing."""
+    path = book_copy / "data" / "claims.csv"
+    text = path.read_text(encoding="utf-8")
+    lines = text.splitlines(keepends=True)
+    middle = len(lines) // 2
+    quoted = next(i for i in range(middle, len(lines)) if ',"' in lines[i])
+    cut = lines[quoted].index(',"') + 12
+    truncated = "".join(lines[:quoted]) + lines[quoted][:cut]
+    assert truncated.splitlines()[-1].count('"') % 2 == 1, "the cut is inside a quoted field"
+    path.write_text(truncated, encoding="utf-8")
+    message = _error(book_copy, "claims")
+    expected_bytes = data.resource("claims")["bytes"]
+    found_bytes = len(truncated.encode())
+    assert f"data/claims.csv: size is {found_bytes} bytes, datapackage.json expects {expected_bytes}" in message
+    assert "sha256 hash is sha256:" in message and "run `make data-hash`" in message
+
+
+def test_a_resource_without_a_recorded_hash_is_refused(book_copy):
+    package_path = book_copy / "data" / "datapackage.json"
+    package = json.loads(package_path.read_text())
+    del package["resources"][0]["hash"]
+    package_path.write_text(json.dumps(package))
+    assert "datapackage.json records no bytes and hash for it; run `make data-hash`" in _error(book_copy, "sources")
+
+
+def _add_corpus(root: Path) -> Path:
+    path = root / "data" / "corpus.txt"
+    path.write_text("the teacher speaks; the student copies.\n", encoding="utf-8")
+    package_path = root / "data" / "datapackage.json"
+    package = json.loads(package_path.read_text())
+    package["resources"].append(
+        {"name": "corpus", "path": "corpus.txt", "format": "txt", "title": "A corpus", "description": "Text."}
+    )
+    package_path.write_text(json.dumps(package))
+    _record_size_and_hash(root, "corpus.txt")
+    return path
+
+
+def test_a_file_that_is_not_a_table_is_read_through_its_verified_path(book_copy):
+    path = _add_corpus(book_copy)
+    assert data.verified_path("corpus", root=book_copy) == path
+    assert "corpus" not in data.table_names(book_copy) and "corpus" in data.resource_names(book_copy)
+    with pytest.raises(
+        data.DataError,
+        match=r"data/corpus.txt: resource 'corpus' is a txt file, not a table: read it from data.verified_path\('corpus'\)",
+    ):
+        data.load("corpus", root=book_copy)
+    path.write_text("the teacher speaks; the student copies!\n", encoding="utf-8")
+    with pytest.raises(
+        data.DataError, match=r"data/corpus.txt: sha256 hash is sha256:[0-9a-f]{64}, datapackage.json expects"
+    ):
+        data.verified_path("corpus", root=book_copy)
+    path.unlink()
+    with pytest.raises(data.DataError, match=r"data/corpus\.txt: the file is missing"):
+        data.verified_path("corpus", root=book_copy)
+
+
+def test_make_data_hash_validates_before_it_writes(book_copy):
+    _add_corpus(book_copy)
+    package_path = book_copy / "data" / "datapackage.json"
+    _rewrite(book_copy, "sources.csv", lambda t: t.replace(",news,", ",gossip,", 1), record=False)
+    before = package_path.read_bytes()
+    with pytest.raises(data.DataError, match="'gossip' is not one of the allowed values"):
+        data.refresh_hashes(book_copy)
+    assert package_path.read_bytes() == before, "nothing is written while the data is invalid"
+    _rewrite(
+        book_copy,
+        "sources.csv",
+        lambda t: t.replace(",gossip,", ",news,", 1).replace("memo to Congress", "memo to the Senate"),
+        record=False,
+    )
+    (book_copy / "data" / "corpus.txt").write_text("new text\n")
+    assert data.refresh_hashes(book_copy) == ["sources", "corpus"]
+    assert data.refresh_hashes(book_copy) == [], "a second run changes nothing"
+    assert "memo to the Senate" in set(
+        data.load("sources", root=book_copy)["title"].str.replace(".*(memo to the Senate).*", r"\1", regex=True)
+    )
+    assert data.verified_path("corpus", root=book_copy).read_text() == "new text\n"
+    recorded = json.loads(package_path.read_text())
+    assert (
+        list(recorded["resources"][0])[:4] == ["name", "path", "bytes", "hash"] or "bytes" in recorded["resources"][0]
+    )

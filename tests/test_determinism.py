@@ -1,53 +1,96 @@
-"""tools/determinism.py compares two executions output by output: it sees a changed figure byte or number, and
-forgives only what nbval forgives (memory addresses)."""
+"""nbval is the determinism check: a glued figure whose bytes differ from the committed ones fails `make test`.
+
+nbval skips plain ``image/png`` outputs, but the book's figures are glued (``glue.figure``), and a glued figure is
+stored as ``application/papermill.record/image/png``, which nbval compares as text, byte for byte. The test runs
+nbval the way ``make test`` does (the repository's pytest configuration, with ``tests/nbval_sanitize.cfg``) on a
+notebook executed once, then on copies whose stored figure differs by one base64 character: one change anywhere,
+one inside a run that looks like a memory address (``0x`` and hex digits), which the sanitizer must not touch.
+"""
 
 from __future__ import annotations
 
 import base64
-import importlib.util
+import copy
+import re
+import subprocess
 import sys
+import textwrap
+from pathlib import Path
 
 import nbformat
+from nbclient import NotebookClient
 
 from distillbook.paths import repository_root
 
 ROOT = repository_root()
-spec = importlib.util.spec_from_file_location("determinism", ROOT / "tools" / "determinism.py")
-determinism = importlib.util.module_from_spec(spec)
-sys.modules["determinism"] = determinism
-spec.loader.exec_module(determinism)
+FIGURE_MIME = "application/papermill.record/image/png"
+#: A figure's base64 text containing, as base64 can, a run the address pattern of an unanchored regex would match.
+PAYLOAD = base64.b64encode(b"\x89PNG\r\n\x1a\n" + bytes(range(64))).decode() + "0xabcdef12" + "QUJD"
 
 
-def _run(tmp_path, run: int, png: bytes, text: str):
+def _one_byte_changed(text: str, position: int) -> str:
+    """Change one base64 character, to another lowercase hex digit where it is one (so an unanchored address
+    pattern would still match the run, and hide the change)."""
+    if text[position] in "0123456789abcdef":
+        replacement = "0" if text[position] != "0" else "1"
+    else:
+        replacement = "A" if text[position] != "A" else "B"
+    return text[:position] + replacement + text[position + 1 :]
+
+
+def test_a_changed_glued_figure_byte_fails_nbval(tmp_path):
+    code = textwrap.dedent(
+        f"""
+        from IPython.display import display
+        display({{"{FIGURE_MIME}": "{PAYLOAD}", "text/plain": "<Figure size 700x420 with 1 Axes>"}},
+                raw=True, metadata={{"scrapbook": {{"name": "check-figure", "mime_prefix": "application/papermill.record/"}}}})
+        """
+    )
     notebook = nbformat.v4.new_notebook()
-    cell = nbformat.v4.new_code_cell("glue the figure")
-    cell.outputs = [
-        nbformat.v4.new_output("stream", name="stdout", text=text),
-        nbformat.v4.new_output(
-            "display_data",
-            data={"application/papermill.record/image/png": base64.b64encode(png).decode(), "text/plain": "<Figure>"},
-            metadata={"scrapbook": {"name": "fig"}},
-        ),
-    ]
-    notebook.cells = [nbformat.v4.new_markdown_cell("# A"), cell]
-    path = tmp_path / f"chapter.run{run}.ipynb"
-    nbformat.write(notebook, path)
-    return path
+    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    notebook.cells = [nbformat.v4.new_markdown_cell("# A figure"), nbformat.v4.new_code_cell(code)]
+    NotebookClient(notebook, kernel_name="python3", timeout=120).execute()
+    assert notebook.cells[1].outputs[0]["data"][FIGURE_MIME] == PAYLOAD
+    names = {"same": None, "changed": 12, "changed_in_address_like_run": PAYLOAD.index("0xabcdef12") + 5}
+    for name, position in names.items():
+        variant = copy.deepcopy(notebook)
+        if position is not None:
+            output = variant.cells[1].outputs[0]
+            output["data"][FIGURE_MIME] = _one_byte_changed(PAYLOAD, position)
+        nbformat.write(variant, tmp_path / f"{name}.ipynb")
+    configuration = ["-c", str(ROOT / "pyproject.toml"), "--rootdir", str(tmp_path)]
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", *configuration, "--nbval", "-p", "no:randomly", "-q", "-rA", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,  # the configuration's --nbval-sanitize-with tests/nbval_sanitize.cfg is relative to it
+        check=False,
+    )
+    output = result.stdout + result.stderr
+    assert "--nbval-sanitize-with tests/nbval_sanitize.cfg" in (ROOT / "pyproject.toml").read_text()
+    results = re.findall(r"^(PASSED|FAILED) (\S+::Cell \d+)", re.sub(r"\x1b\[[0-9;]*m", "", output), re.M)
+    summary = {Path(cell).name: verdict for verdict, cell in results}  # node ids are relative to the config
+    assert summary == {
+        "same.ipynb::Cell 0": "PASSED",
+        "changed.ipynb::Cell 0": "FAILED",
+        "changed_in_address_like_run.ipynb::Cell 0": "FAILED",
+    }, output[-3000:]
+    assert FIGURE_MIME in output, "nbval names the output that differs"
 
 
-def test_identical_runs_pass_and_addresses_are_forgiven(tmp_path):
-    first = _run(tmp_path, 1, b"\x89PNG same bytes", "<object at 0x7f3a2b1c9d80>\n")
-    second = _run(tmp_path, 2, b"\x89PNG same bytes", "<object at 0x7f00deadbeef>\n")
-    counts, differences = determinism.compare(first, second)
-    assert differences == []
-    assert counts == {"cells": 1, "outputs": 2, "images": 1, "errors": 0}
+def test_the_sanitizer_still_replaces_memory_addresses_in_reprs():
+    """The one pattern of nbval_sanitize.cfg does its job on a repr, and nothing inside base64 text."""
+    import configparser
 
+    config = configparser.ConfigParser()
+    config.read(ROOT / "tests" / "nbval_sanitize.cfg")
+    patterns = [(re.compile(section["regex"]), section["replace"]) for section in config.values() if "regex" in section]
+    assert patterns
 
-def test_a_changed_figure_byte_or_number_is_reported(tmp_path):
-    first = _run(tmp_path, 1, b"\x89PNG same bytes", "accuracy 97.1%\n")
-    second = _run(tmp_path, 2, b"\x89PNG same bytez", "accuracy 97.2%\n")
-    _, differences = determinism.compare(first, second)
-    assert differences == [
-        "chapter cell 1: stream stdout differs between the two runs",
-        "chapter cell 1: application/papermill.record/image/png differs between the two runs",
-    ]
+    def sanitize(text):
+        for pattern, replacement in patterns:
+            text = pattern.sub(replacement, text)
+        return text
+
+    assert sanitize("<object at 0x7f3a2b1c9d80>") == sanitize("<object at 0x7f00deadbeef>")
+    assert sanitize(PAYLOAD) == PAYLOAD

@@ -1,20 +1,11 @@
-"""tools/check_html.py, which `make book` runs over the built HTML: it finds broken internal links and anchors,
+"""booktools.check_html, which `make book` runs over the built HTML: it finds broken internal links and anchors,
 images without alt text, pages that load anything from the network, and external links that are not https."""
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-
 import pytest
 
-from distillbook.paths import repository_root
-
-ROOT = repository_root()
-spec = importlib.util.spec_from_file_location("check_html", ROOT / "tools" / "check_html.py")
-check_html = importlib.util.module_from_spec(spec)
-sys.modules["check_html"] = check_html  # its dataclasses look their module up
-spec.loader.exec_module(check_html)
+from booktools import check_html
 
 HEAD = '<html><head><link rel="stylesheet" href="_static/book.css"></head><body>'
 

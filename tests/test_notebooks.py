@@ -6,13 +6,14 @@ nbval compares stored outputs with a fresh run; these checks make sure there is 
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import nbformat
 import pytest
 import yaml
 
-from distillbook.buildcache import WHOLE_PACKAGE_CALLS, notebooks
+from booktools.buildcache import WHOLE_PACKAGE_CALLS, notebooks
 from distillbook.paths import repository_root
 
 ROOT = repository_root()
@@ -94,9 +95,56 @@ def test_notebook_loads_data_by_literal_name(path: Path):
 
 def test_package_code_never_loads_data_itself():
     """Functions take data and return data; only notebooks load, so their dependencies are visible."""
-    for path in (ROOT / "src" / "distillbook").glob("*.py"):
-        if path.name in {"data.py", "buildcache.py", "sources.py"}:
+    package = ROOT / "src" / "distillbook"
+    for path in package.rglob("*.py"):
+        if path.relative_to(package).parts[0] == "data" or path.name == "sources.py":
             continue
         text = path.read_text()
         assert "data.load(" not in text, f"{path.name} loads data; pass the DataFrame in instead"
         assert not any(call in text for call in WHOLE_PACKAGE_CALLS if call != "field_table("), path.name
+
+
+#: The glue-name prefix of each notebook (COMMON.md): a glued value's name says which page it comes from, so the
+#: front page's cross-page references (``{glue:text}`file::name```) read unambiguously.
+GLUE_PREFIXES = {
+    "01": "kd-",
+    "02": "api-",
+    "03": "lm-",
+    "04": "cost-",
+    "05": "ledger-",
+    "06": "proof-",
+    "07": "policy-",
+    "08": "check-",
+    "appendix": "appendix-",
+    "intro": "front-",
+}
+GLUE_NAME = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
+
+
+def _glue_names(path: Path) -> list[str]:
+    """Return the names of the values a notebook glued, from its stored outputs (MyST-NB's scrapbook metadata)."""
+    notebook = nbformat.read(path, as_version=4)
+    return [
+        output["metadata"]["scrapbook"]["name"]
+        for cell in notebook.cells
+        if cell.cell_type == "code"
+        for output in cell.outputs
+        if "scrapbook" in output.get("metadata", {})
+    ]
+
+
+def test_glue_prefixes_cover_every_notebook():
+    for path in NOTEBOOKS:
+        key = path.stem.split("_")[0]
+        assert key in GLUE_PREFIXES, f"{path.name}: no glue-name prefix for it in GLUE_PREFIXES (and COMMON.md)"
+
+
+# remove xfail at merge: the chapter engineers rename their notebooks' glue names to the rule.
+@pytest.mark.xfail(reason="chapters renamed to the glue-name rule in their own branches", strict=False)
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_glue_names_follow_the_rule(path: Path):
+    """Lowercase letters, digits and dashes, starting with the notebook's prefix (01 `kd-`, ..., intro `front-`)."""
+    prefix = GLUE_PREFIXES[path.stem.split("_")[0]]
+    names = _glue_names(path)
+    wrong = [name for name in names if not (name.startswith(prefix) and GLUE_NAME.fullmatch(name))]
+    assert not wrong, f"{path.name}: glue names must match {prefix}<lowercase-words-with-dashes>: {wrong}"

@@ -1,4 +1,4 @@
-"""Offline: with the guard on (as `make test`, `make book` and `make determinism` run), no Python process of the
+"""Offline: with the guard on (as `make test` and `make book` run), no Python process of the
 book, its tests or its notebook kernels can reach the network; loopback and Unix sockets still work.
 
 The refused targets are 0.0.0.0 (on Linux a connect there would stay on this machine anyway) and names that are
@@ -7,29 +7,27 @@ refused before any look-up, so these tests send nothing off the machine even if 
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import socket
 import subprocess
 import sys
 import textwrap
 import threading
+from pathlib import Path
 
 import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from distillbook.paths import repository_root
+import booktools
+from booktools import offline as guard
 
-ROOT = repository_root()
-GUARD_FOLDER = ROOT / "tools" / "offline"
-spec = importlib.util.spec_from_file_location("offline_guard", GUARD_FOLDER / "sitecustomize.py")
-guard = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(guard)
+SITE_FOLDER = Path(booktools.__file__).parent / "site"  # what the Makefile puts on PYTHONPATH, beside src
 
 
 def _guarded_environment(log) -> dict[str, str]:
-    path = str(GUARD_FOLDER) + (os.pathsep + os.environ["PYTHONPATH"] if os.environ.get("PYTHONPATH") else "")
+    folders = [str(SITE_FOLDER), str(SITE_FOLDER.parents[1])]
+    path = os.pathsep.join(folders + ([os.environ["PYTHONPATH"]] if os.environ.get("PYTHONPATH") else []))
     return dict(os.environ, PYTHONPATH=path, DISTILLBOOK_OFFLINE="1", DISTILLBOOK_NETLOG=str(log))
 
 

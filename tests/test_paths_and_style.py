@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import matplotlib as mpl
 import matplotlib.pyplot as plt
 import pytest
@@ -22,6 +24,26 @@ def test_apply_sets_the_colour_blind_safe_cycle():
     cycle = [c.upper() for c in mpl.rcParams["axes.prop_cycle"].by_key()["color"]]
     assert cycle[:3] == ["#0072B2", "#E69F00", "#009E73"]
     assert mpl.rcParams["axes.spines.top"] is False
+
+
+def test_the_palette_is_written_once_in_style_py():
+    """book.mplstyle holds no colour; apply() takes the cycle and the grid colour from style.py."""
+    text = style.STYLE_FILE.read_text()
+    settings = [line for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
+    hex_colour = re.compile(r"(?<![0-9A-Za-z])#?[0-9A-Fa-f]{6}(?![0-9A-Za-z])")
+    assert not [line for line in settings if hex_colour.search(line) or "color" in line.split(":")[0]], settings
+    style.apply()
+    cycle = [c.upper() for c in mpl.rcParams["axes.prop_cycle"].by_key()["color"]]
+    assert cycle == [c.upper() for c in style.CYCLE]
+    assert set(style.CYCLE) <= set(style.PALETTE.values())
+    assert mpl.colors.to_hex(mpl.rcParams["grid.color"]).upper() == style.GRID_COLOUR.upper()
+
+
+def test_every_condition_has_a_palette_colour():
+    assert set(style.CONDITION_COLOURS.values()) <= set(style.PALETTE.values())
+    assert style.condition_colour("teacher") == style.PALETTE["black"]
+    with pytest.raises(KeyError, match="known"):
+        style.condition_colour("nobody")
 
 
 def test_every_actor_has_a_distinct_palette_colour():

@@ -12,7 +12,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from distillbook.buildcache import notebooks
+from booktools.buildcache import notebooks
 from distillbook.paths import repository_root
 
 ROOT = repository_root()

@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from distillbook import buildcache, data, paths
+from booktools import buildcache
+from distillbook import data, paths
 
 ZIP_NAME = "copying-the-teacher-data.zip"
 #: Where the zip is written, relative to the repository root (inside _build/, which git ignores).

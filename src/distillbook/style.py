@@ -1,4 +1,9 @@
-"""The book's single figure theme, its fixed colours, and figure gluing with caption and alt text."""
+"""The book's single figure theme and its fixed colours: the only place a colour of the book is written.
+
+``book.mplstyle`` holds the theme's sizes, fonts and spines but no colour; :func:`apply` loads it and then sets the
+colour cycle (:data:`CYCLE`, Okabe–Ito order) and the grid colour from this module, so a colour is changed here
+once and every figure follows.
+"""
 
 from __future__ import annotations
 
@@ -21,6 +26,14 @@ PALETTE = {
     "black": "#000000",
     "grey": "#999999",
 }
+
+#: The default colour cycle, in Okabe & Ito's order (grey is kept for "other" and the grid is lighter still).
+CYCLE = [
+    PALETTE[name]
+    for name in ("blue", "orange", "bluish_green", "vermillion", "reddish_purple", "sky_blue", "yellow", "black")
+]
+#: Grid lines: a light grey, behind the data.
+GRID_COLOUR = "#D9D9D9"
 
 #: One colour per company, model family and actor, the same in every chapter.
 ACTOR_COLOURS = {
@@ -58,9 +71,11 @@ def condition_colour(condition: str) -> str:
 
 
 def apply() -> None:
-    """Set the book's matplotlib theme (from ``book.mplstyle``); call once at the top of each chapter."""
+    """Set the book's matplotlib theme (``book.mplstyle`` and this module's colours); call once per chapter."""
     mpl.rcdefaults()
     plt.style.use(STYLE_FILE)
+    mpl.rcParams["axes.prop_cycle"] = mpl.cycler(color=CYCLE)
+    mpl.rcParams["grid.color"] = GRID_COLOUR
     # PNG metadata would otherwise carry nothing variable, but pin it so figures are byte-identical across builds.
     mpl.rcParams["svg.hashsalt"] = "copying-the-teacher"
 

@@ -1,11 +1,17 @@
 """Offline guard: with ``DISTILLBOOK_OFFLINE=1``, every Python process refuses network connections.
 
-`make test`, `make book` and `make determinism` put this folder on ``PYTHONPATH``, so Python imports this file at
-start-up in the test process, in Sphinx, and in every notebook kernel they launch (kernels inherit the
-environment). Connections over loopback (127.0.0.0/8, ::1, "localhost") and Unix sockets stay allowed: a kernel
-talks to its client over loopback TCP. Anything else raises :class:`NetworkBlockedError` *before* a packet leaves, and
-is appended to the file named by ``DISTILLBOOK_NETLOG`` (if set), so an attempt that some library catches and
-hides still fails the make target afterwards. Uses only the standard library.
+`make test` and `make book` put ``src/booktools/site`` (whose ``sitecustomize.py`` calls
+:func:`install_if_enabled`) and ``src`` on ``PYTHONPATH``, so Python loads the guard at start-up in the test
+process, in Sphinx, and in every notebook kernel they launch (kernels inherit the environment). Connections over
+loopback (127.0.0.0/8, ::1, "localhost") and Unix sockets stay allowed: a kernel talks to its client over loopback
+TCP. Anything else raises :class:`NetworkBlockedError` *before* a packet leaves, and is appended to the file named
+by ``DISTILLBOOK_NETLOG`` (if set), so an attempt that some library catches and hides still fails the make target
+afterwards. Uses only the standard library.
+
+Why home-made: pytest-socket (the usual tool) patches sockets only inside the pytest process, as a pytest plugin;
+the notebook kernels that nbval and the build start are separate processes it never reaches, and Sphinx is not a
+pytest run at all. A ``sitecustomize`` on ``PYTHONPATH`` reaches every one of them; the whole guard is the ~60
+lines below.
 """
 
 from __future__ import annotations
@@ -66,7 +72,7 @@ def _refuse(what: str) -> NetworkBlockedError:
     _record(what)
     return NetworkBlockedError(
         f"offline guard: blocked {what}; the book's tests and build must not use the network "
-        f"({ENABLE_VARIABLE}=1, see tools/offline/sitecustomize.py)"
+        f"({ENABLE_VARIABLE}=1, see booktools/offline.py)"
     )
 
 
@@ -107,5 +113,7 @@ def install() -> None:
     socket.socket._distillbook_guarded = True
 
 
-if os.environ.get(ENABLE_VARIABLE) == "1":
-    install()
+def install_if_enabled() -> None:
+    """Install the guard when ``DISTILLBOOK_OFFLINE=1`` (what ``site/sitecustomize.py`` runs at start-up)."""
+    if os.environ.get(ENABLE_VARIABLE) == "1":
+        install()

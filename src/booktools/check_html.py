@@ -1,6 +1,6 @@
 """Check the built HTML book: internal links and anchors, alt text, nothing loaded from the network; list external links.
 
-Run after every build (`make book` does): ``python tools/check_html.py [_build/html]``. It reads every page and
+Run after every build (`make book` does): ``python -m booktools.check_html [_build/html]``. It reads every page and
 fails, listing each problem with its page, when
 
 - an internal link (``<a href>``) points at a file that does not exist, or at an ``#anchor`` that is not an ``id``

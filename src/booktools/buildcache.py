@@ -5,16 +5,21 @@ changed schema or a change to this package would therefore leave stale numbers a
 every build, :func:`prepare` computes for each notebook a stamp over what its outputs depend on:
 
 - the data files it reads (found statically: every ``load("name")`` call in its code cells, plus the resources
-  those point to through foreign keys), and ``datapackage.json``;
-- the package's source files and figure style, and the pinned ``requirements.txt``.
+  those point to through foreign keys) and their descriptions in ``datapackage.json`` (with the package-level
+  properties such as ``as_of``, but without the ``bytes``/``hash`` of other resources);
+- the source files of the book's packages (``distillbook``, ``booktools``, subpackages included) that it imports,
+  directly or through their own imports (found statically with :mod:`ast`: every ``import`` statement, lazy ones
+  inside functions included, so the scan errs on the side of re-running);
+- the figure style ``book.mplstyle`` and the pinned ``requirements.txt``.
 
 A notebook whose stamp differs from the one recorded at the previous build loses its cache record and has its
 modification time bumped, so Sphinx reads it again and the build executes it again; other notebooks keep theirs. Notebooks that describe the whole package (they call one of
-:data:`WHOLE_PACKAGE_CALLS`) depend on every data file. Run as ``python -m distillbook.buildcache``.
+:data:`WHOLE_PACKAGE_CALLS`) depend on every data file. Run as ``python -m booktools.buildcache``.
 """
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import json
 import os
@@ -27,7 +32,7 @@ from distillbook import data, paths
 
 CACHE_FOLDER = Path("_build") / ".jupyter_cache"
 STAMP_FILE = Path("_build") / ".notebook-stamps.json"
-LOAD_CALL = re.compile(r"\bload\(\s*[\"']([A-Za-z0-9_-]+)[\"']")
+LOAD_CALL = re.compile(r"\b(?:load|load_text|verified_path)\(\s*[\"']([A-Za-z0-9_-]+)[\"']")
 #: Functions whose output depends on every resource of the data package.
 WHOLE_PACKAGE_CALLS = ("validate_all(", "resource_names(", "read_package(", "field_table(")
 #: Functions whose output depends on the other notebooks' code (the appendix lists which chapter reads which file).
@@ -37,6 +42,10 @@ WHOLE_BOOK_CALLS = ("readers(",)
 CROSS_PAGE_GLUE = re.compile(r"\{glue(?::[a-z]+)?\}`([^`:]+?)::")
 #: The MIME type under which MyST-NB stores a glued text or number.
 GLUE_MIME = "application/papermill.record/text/plain"
+#: The book's own packages under ``src/``: importing one of their modules makes a notebook depend on its source.
+BOOK_PACKAGES = ("distillbook", "booktools")
+#: Properties of a resource that describe its file's bytes, which the stamp hashes directly.
+FILE_PROPERTIES = ("bytes", "hash")
 
 
 def notebooks(root: Path) -> list[Path]:
@@ -96,6 +105,62 @@ def data_dependencies(notebook_path: Path, root: Path) -> list[str]:
     return sorted(wanted)
 
 
+def _imported_names(source: str, module: str = "", is_package: bool = False) -> set[str]:
+    """Return every dotted name ``source`` imports, ``from a import b`` giving both ``a`` and ``a.b``.
+
+    ``module`` is the dotted name of the module the source belongs to, to resolve relative imports. Lines that are
+    IPython magics or shell escapes (``%``, ``!``) are skipped.
+    """
+    lines = [line for line in source.splitlines() if not line.lstrip().startswith(("%", "!"))]
+    names: set[str] = set()
+    for node in ast.walk(ast.parse("\n".join(lines))):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                parts = module.split(".") if module else []
+                parts = parts if is_package else parts[:-1]
+                parts = parts[: len(parts) - (node.level - 1)]
+                base = ".".join(parts + ([node.module] if node.module else []))
+            else:
+                base = node.module or ""
+            names.add(base)
+            names.update(f"{base}.{alias.name}" for alias in node.names)
+    return {name for name in names if name.split(".")[0] in BOOK_PACKAGES}
+
+
+def _module_file(name: str, source_root: Path) -> Path | None:
+    """Return the file defining dotted module ``name`` under ``source_root`` (``a/b.py`` or ``a/b/__init__.py``)."""
+    base = source_root.joinpath(*name.split("."))
+    for candidate in (base.with_suffix(".py"), base / "__init__.py"):
+        if candidate.is_file():
+            return candidate
+    return None  # a name imported from a module (a function, a class), or a module that does not exist
+
+
+def module_dependencies(notebook_path: Path, root: Path) -> list[Path]:
+    """Return the source files of the book's packages a notebook imports, directly or transitively, sorted.
+
+    Importing ``a.b.c`` runs ``a/__init__.py`` and ``a/b/__init__.py`` too, so those count.
+    """
+    source_root = root / "src"
+    pending = list(_imported_names(code_of(notebook_path)))
+    found: dict[str, Path] = {}
+    while pending:
+        name = pending.pop()
+        parts = name.split(".")
+        for depth in range(1, len(parts) + 1):
+            prefix = ".".join(parts[:depth])
+            if prefix in found:
+                continue
+            path = _module_file(prefix, source_root)
+            if path is None:
+                continue
+            found[prefix] = path
+            pending.extend(_imported_names(path.read_text(encoding="utf-8"), prefix, path.name == "__init__.py"))
+    return sorted(set(found.values()))
+
+
 def _hash_files(digest: hashlib._Hash, files: list[Path], root: Path) -> None:
     for path in files:
         digest.update(path.relative_to(root).as_posix().encode())
@@ -106,17 +171,24 @@ def stamp(notebook_path: Path, root: Path) -> str:
     """Return a hex digest of everything besides its own code that a notebook's outputs depend on."""
     package = data.read_package(root)
     by_name = {r["name"]: r for r in package["resources"]}
-    data_files = [
-        root / "data" / by_name[name]["path"] for name in data_dependencies(notebook_path, root) if name in by_name
-    ]
+    read = [name for name in data_dependencies(notebook_path, root) if name in by_name]
+    data_files = [root / "data" / by_name[name]["path"] for name in read]
     code_files = [
-        *sorted((root / "src" / "distillbook").rglob("*.py")),
+        *module_dependencies(notebook_path, root),
         root / "src" / "distillbook" / "book.mplstyle",
         root / "requirements.txt",
-        root / "data" / data.PACKAGE_FILE,
     ]
     digest = hashlib.sha256()
     _hash_files(digest, code_files + data_files, root)
+    # The descriptions of what it reads, not the whole datapackage.json: each file's bytes and hash change with
+    # that file, so another notebook's data edit must not count here.
+    described = {
+        "package": {key: value for key, value in package.items() if key != "resources"} if read else {},
+        "resources": [
+            {key: value for key, value in by_name[name].items() if key not in FILE_PROPERTIES} for name in read
+        ],
+    }
+    digest.update(json.dumps(described, sort_keys=True).encode())
     code = code_of(notebook_path)
     reads_dependencies = any(call in code for call in WHOLE_BOOK_CALLS)
     for other in notebooks(root) if reads_dependencies else []:
@@ -128,6 +200,24 @@ def stamp(notebook_path: Path, root: Path) -> str:
         values = glued_values(other) if other.is_file() else {}
         digest.update(json.dumps(values, sort_keys=True).encode())
     return digest.hexdigest()
+
+
+def check_integrity(root: Path | None = None) -> int:
+    """Check every data file's size and sha256 against ``datapackage.json`` before a build; return the count.
+
+    Raises :class:`distillbook.data.DataError` listing every file that differs, so ``make book`` stops before
+    executing anything, even when every notebook is cached. (Each ``data.load`` checks them again.)
+    """
+    root = root or paths.repository_root()
+    problems = []
+    for name in data.resource_names(root):
+        try:
+            data.verified_path(name, root)
+        except data.DataError as error:
+            problems += error.problems
+    if problems:
+        raise data.DataError(problems)
+    return len(data.resource_names(root))
 
 
 def prepare(root: Path | None = None) -> list[Path]:
@@ -224,6 +314,10 @@ if __name__ == "__main__":
     )
     arguments = parser.parse_args()
     book_root = arguments.root.resolve() if arguments.root else None
+    try:
+        check_integrity(book_root)
+    except data.DataError as error:
+        raise SystemExit(f"buildcache: the data does not match datapackage.json\n{error}") from None
     prepare(book_root)
     if arguments.execute:
         execute_missing(book_root, workers=arguments.execute)
