@@ -161,6 +161,42 @@ def test_copier_targets_for_labels_rounded_zeros_and_empty_rows():
         extraction.copier_targets(labels_only, 0.0)
 
 
+def _log(values) -> np.ndarray:
+    """Natural log with log(0) = -inf and no warning: how the API reports a probability rounded to zero."""
+    with np.errstate(divide="ignore"):
+        return np.log(np.asarray(values, dtype=float))
+
+
+def test_copier_that_fills_rounded_zeros_spreads_the_leftover_mass_over_them():
+    # Four classes, all returned, rounded: (0.7, 0.2, 0.0, 0.0) leaves 0.1, shared by the two zeros -> 0.05 each.
+    response = extraction.APIResponse(
+        labels=np.array([0]), classes=np.array([[0, 1, 2, 3]]), logprobs=_log([[0.7, 0.2, 0.0, 0.0]])
+    )
+    np.testing.assert_allclose(extraction.copier_targets(response, 1.0, 4), [[0.7, 0.2, 0.0, 0.0]] / np.float64(0.9))
+    np.testing.assert_allclose(extraction.copier_targets(response, 1.0, 4, fill_zeros=True), [[0.7, 0.2, 0.05, 0.05]])
+    # Rounded probabilities summing to 1 or more leave nothing to spread: the zeros stay zero.
+    full = extraction.APIResponse(
+        labels=np.array([0]), classes=np.array([[0, 1, 2, 3]]), logprobs=_log([[0.8, 0.2, 0.0, 0.0]])
+    )
+    np.testing.assert_allclose(extraction.copier_targets(full, 1.0, 4, fill_zeros=True), [[0.8, 0.2, 0.0, 0.0]])
+    # With top-k, classes not returned and returned zeros share the leftover alike.
+    top = extraction.APIResponse(labels=np.array([0]), classes=np.array([[0, 1]]), logprobs=_log([[0.9, 0.0]]))
+    np.testing.assert_allclose(extraction.copier_targets(top, 1.0, 3, fill_zeros=True), [[0.9, 0.05, 0.05]])
+    np.testing.assert_allclose(extraction.copier_targets(top, 1.0, 3), [[0.9, 0.0, 0.1]])
+
+
+def test_fill_zeros_is_a_copier_option_the_api_and_the_honest_user_costs_ignore():
+    apis = {
+        "r": {"mode": "probabilities", "decimals": 1},
+        "r-fill": {"mode": "probabilities", "decimals": 1, "fill_zeros": True},
+    }
+    costs = defences.defence_costs(TEACHER, apis, INPUTS[:50], TEACHER.predict(INPUTS[:50]), [0])
+    measures = costs.set_index("mode")[list(defences.HONEST_MEASURES)]
+    pd.testing.assert_series_equal(measures.loc["r"], measures.loc["r-fill"], check_names=False)
+    runs = extraction.query_experiment(TEACHER, {"pool": INPUTS}, apis, [40], [0], INPUTS, TEACHER.predict(INPUTS), 5.0)
+    assert set(runs["mode"]) == {"r", "r-fill"} and runs["agreement"].between(0, 1).all()
+
+
 def test_expected_calibration_error_by_hand():
     # Bin 0.9: 2 answers, 1 right -> |0.5 - 0.9| = 0.4; bin 0.6: 2 right -> |1 - 0.6| = 0.4; weighted mean 0.4.
     assert defences.expected_calibration_error([0.9, 0.9, 0.6, 0.6], [True, False, True, True]) == pytest.approx(0.4)

@@ -209,6 +209,25 @@ def test_learning_curve_records_validation_and_test_and_the_shared_config_is_one
     assert config.SMALLEST_SIZE in config.SELECTION_SIZES and max(config.TEMPERATURES) >= 50
 
 
+def test_label_weight_decay_is_chosen_on_validation_and_reaches_only_the_label_students():
+    split = digits.load_digit_split()
+    chosen, runs = experiments.select_label_weight_decay(split, [20, 40], [1e-4, 1.0], [0, 1])
+    assert set(runs["weight_decay"]) == {1e-4, 1.0} and (runs["condition"] == experiments.HARD_LABELS).all()
+    means = runs.groupby("weight_decay")["validation_accuracy"].mean()
+    assert chosen == means.idxmax() == 1e-4  # a decay of 1 crushes the weights of a small student
+    inputs, labels = split.train_inputs[:40], split.train_labels[:40]
+    logits = np.random.default_rng(0).normal(size=(40, 10))
+    plain = experiments.train_condition(inputs, labels, logits, None, 0)
+    decayed = experiments.train_condition(inputs, labels, logits, None, 0, label_weight_decay=1.0)
+    assert np.abs(decayed.hidden_weights).sum() < np.abs(plain.hidden_weights).sum()
+    soft = experiments.train_condition(inputs, labels, logits, 5.0, 0)
+    soft_too = experiments.train_condition(inputs, labels, logits, 5.0, 0, label_weight_decay=1.0)
+    np.testing.assert_array_equal(soft.hidden_weights, soft_too.hidden_weights)
+    with pytest.raises(ValueError, match="no weight decays"):
+        experiments.select_label_weight_decay(split, [20], [], [0])
+    assert experiments.DEFAULT_WEIGHT_DECAY in config.LABEL_WEIGHT_DECAYS
+
+
 def test_shifted_copies_move_every_image_by_one_pixel():
     image = np.zeros((1, 64))
     image[0, 3 * 8 + 4] = 1.0  # row 3, column 4

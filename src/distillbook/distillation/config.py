@@ -20,6 +20,7 @@ SEEDS = (0, 1, 2, 3, 4)
 TEMPERATURES = (1.0, 2.0, 5.0, 10.0, 20.0, 50.0)  # the sweep, for the choice and the heat map
 SELECTION_SIZES = (30, 60, 120)  # transfer-set sizes on which the temperature is chosen (validation accuracy)
 SMALLEST_SIZE = SELECTION_SIZES[0]
+LABEL_WEIGHT_DECAYS = (1e-4, 1e-3, 1e-2, 1e-1)  # grid for the hard-label students' one tuned setting
 
 
 def split() -> digits.DigitsSplit:
@@ -42,3 +43,13 @@ def chapter_temperature(data: digits.DigitsSplit, teacher_train_logits: np.ndarr
     with the highest mean validation accuracy wins (:func:`experiments.select_temperature`).
     """
     return experiments.chosen_temperature(data, teacher_train_logits, SELECTION_SIZES, TEMPERATURES, SEEDS)
+
+
+def label_weight_decay(data: digits.DigitsSplit):
+    """The hard-label students' weight decay, chosen once on the validation split; returns (value, its runs).
+
+    The label condition is tuned as the soft-target condition is: on :data:`SELECTION_SIZES` with every seed,
+    over :data:`LABEL_WEIGHT_DECAYS` (:func:`experiments.select_label_weight_decay`). Chapter 2's answer-only
+    copier, which learns from one-hot answers, uses the same value.
+    """
+    return experiments.select_label_weight_decay(data, SELECTION_SIZES, LABEL_WEIGHT_DECAYS, SEEDS)

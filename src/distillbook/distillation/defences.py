@@ -22,6 +22,7 @@ from distillbook.distillation.extraction import (
 )
 from distillbook.distillation.kd import one_hot, softmax
 
+COPIER_ONLY_OPTIONS = ("copier_temperature", "fill_zeros")  # how the copier reads answers, not what the API sends
 HONEST_MEASURES = ("accuracy", "calibration_error", "brier_score", "distance_to_clean")
 
 
@@ -90,13 +91,13 @@ def defence_costs(
     """Honest users' measures per API and noise draw, on ``inputs`` with ``labels``; one row per (mode, seed).
 
     Each API is fresh (seeded with the seed), so these queries never count towards a copier's budget. A
-    ``copier_temperature`` entry in an API's options is ignored here. Columns: mode, seed, and
+    :data:`COPIER_ONLY_OPTIONS` entry in an API's options is ignored here. Columns: mode, seed, and
     :data:`HONEST_MEASURES`.
     """
     clean = softmax(teacher.logits(inputs))
     rows = []
     for mode_name, options in apis.items():
-        options = {key: value for key, value in options.items() if key != "copier_temperature"}
+        options = {key: value for key, value in options.items() if key not in COPIER_ONLY_OPTIONS}
         for seed in seeds:
             response = TeacherAPI(teacher, **options, seed=seed).query(inputs)
             rows.append({"mode": mode_name, "seed": seed, **honest_user_view(response, labels, clean)})

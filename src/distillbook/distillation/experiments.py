@@ -16,6 +16,7 @@ from distillbook.distillation.kd import NUMBER_OF_CLASSES, distillation_loss, lo
 from distillbook.distillation.training import Student, train_student
 
 HARD_LABELS = "hard labels"
+DEFAULT_WEIGHT_DECAY = 1e-4  # the training.train_student default
 Condition = tuple[float | None, float]  # (temperature or None for hard labels, alpha)
 
 
@@ -41,11 +42,13 @@ def train_condition(
     seed: int,
     alpha: float = 0.0,
     t_squared: bool = True,
+    label_weight_decay: float = DEFAULT_WEIGHT_DECAY,
 ) -> Student:
     """Train one student on hard labels (``temperature=None``) or on soft targets at ``temperature``, mixed with
-    the labels by ``alpha``; return it."""
+    the labels by ``alpha``; return it. ``label_weight_decay`` applies to the hard-label condition only (its one
+    tuned setting, :func:`select_label_weight_decay`); soft-target students keep the trainer's default."""
     if temperature is None:
-        return train_student(inputs, labels=labels, alpha=1.0, seed=seed)
+        return train_student(inputs, labels=labels, alpha=1.0, seed=seed, weight_decay=label_weight_decay)
     soft_targets = softmax(teacher_logits, temperature)
     return train_student(
         inputs, soft_targets=soft_targets, labels=labels, temperature=temperature, alpha=alpha, seed=seed,
@@ -59,13 +62,14 @@ def learning_curve(
     sizes: Sequence[int],
     conditions: Sequence[Condition],
     seeds: Sequence[int],
+    label_weight_decay: float = DEFAULT_WEIGHT_DECAY,
 ) -> pd.DataFrame:
     """Train a student per (transfer-set size, condition, seed); return its validation and test accuracy.
 
     ``teacher_logits`` are the teacher's logits on ``split.train_inputs``. For each seed and size the transfer set
     is a random subset of the training split, the same for every condition, so conditions see equal data.
     Columns: transfer_set_size, condition, family, temperature (NaN for labels), alpha, seed,
-    validation_accuracy and test_accuracy (0 to 1).
+    validation_accuracy and test_accuracy (0 to 1). ``label_weight_decay`` is passed to :func:`train_condition`.
     """
     rows = []
     for size in sizes:
@@ -76,7 +80,7 @@ def learning_curve(
             for temperature, alpha in conditions:
                 student = train_condition(
                     split.train_inputs[chosen], split.train_labels[chosen], teacher_logits[chosen], temperature,
-                    seed, alpha,
+                    seed, alpha, label_weight_decay=label_weight_decay,
                 )  # fmt: skip
                 rows.append(
                     {
@@ -114,6 +118,27 @@ def chosen_temperature(
     """Run the validation sweep (soft targets only) and return (chosen temperature, its runs)."""
     runs = learning_curve(split, teacher_logits, sizes, [(t, 0.0) for t in temperatures], seeds)
     return select_temperature(runs), runs
+
+
+def select_label_weight_decay(
+    split: DigitsSplit, sizes: Sequence[int], weight_decays: Sequence[float], seeds: Sequence[int]
+) -> tuple[float, pd.DataFrame]:
+    """Choose the hard-label students' weight decay on *validation* accuracy; return (choice, its runs).
+
+    The label condition's counterpart of the temperature choice: hard-label students are trained at every value
+    of ``weight_decays`` on the transfer sets of ``sizes`` with every seed, and the value with the highest mean
+    validation accuracy wins (ties go to the smaller value). Runs gain a weight_decay column.
+    """
+    if not weight_decays:
+        raise ValueError("no weight decays to choose from")
+    frames = []
+    for decay in sorted(weight_decays):
+        frame = learning_curve(split, np.zeros((len(split.train_labels), NUMBER_OF_CLASSES)), sizes,
+                               [(None, 1.0)], seeds, label_weight_decay=decay)  # fmt: skip
+        frames.append(frame.assign(weight_decay=decay))
+    runs = pd.concat(frames, ignore_index=True)
+    means = runs.groupby("weight_decay")["validation_accuracy"].mean().sort_index()
+    return float(means.idxmax()), runs
 
 
 def first_reach(x: np.ndarray, y: np.ndarray, target: float) -> float | None:
@@ -183,6 +208,7 @@ def omitted_class_experiment(
     temperatures: Sequence[float | None],
     seeds: Sequence[int],
     bias_grid: np.ndarray,
+    label_weight_decay: float = DEFAULT_WEIGHT_DECAY,
 ) -> pd.DataFrame:
     """Train students on a transfer set with no example of ``digit``; test them before and after a bias fix.
 
@@ -195,7 +221,7 @@ def omitted_class_experiment(
     rows = []
     for temperature in temperatures:
         for seed in seeds:
-            student = train_condition(inputs, labels, logits, temperature, seed)
+            student = train_condition(inputs, labels, logits, temperature, seed, label_weight_decay=label_weight_decay)
             bias = best_class_bias(student, split.validation_inputs, split.validation_labels, digit, bias_grid)
             for stage, value in (("before bias fix", 0.0), ("after bias fix", bias)):
                 shift = np.zeros(NUMBER_OF_CLASSES)

@@ -29,7 +29,7 @@ import pandas as pd
 
 from distillbook.distillation import digits, kd
 from distillbook.distillation.config import STUDENT_HIDDEN_UNITS
-from distillbook.distillation.experiments import first_reach
+from distillbook.distillation.experiments import DEFAULT_WEIGHT_DECAY, first_reach
 from distillbook.distillation.training import Student, train_student
 
 MODES = ("probabilities", "top_k", "label")
@@ -142,29 +142,37 @@ class TeacherAPI:
 
 
 def copier_targets(
-    response: APIResponse, temperature: float = 1.0, number_of_classes: int = kd.NUMBER_OF_CLASSES
+    response: APIResponse,
+    temperature: float = 1.0,
+    number_of_classes: int = kd.NUMBER_OF_CLASSES,
+    fill_zeros: bool = False,
 ) -> np.ndarray:
     """Return the (n, classes) probability targets a copier trains on, softened at ``temperature``.
 
     Label-only responses become one-hot targets (temperature has no effect on them). For scores, the returned
     probabilities are kept, the mass they leave (1 minus their sum, at least 0) is spread evenly over the classes
     the API did not return, rows are renormalised, and the result is softened: ``p**(1/T)`` renormalised, which
-    equals ``softmax(log p / T)``. A probability rounded to zero stays zero: the copier learns nothing about that
-    class. A row whose returned scores are all zero falls back to the one-hot label. Rows sum to 1.
+    equals ``softmax(log p / T)``. By default a probability rounded to zero stays zero: the copier learns nothing
+    about that class. With ``fill_zeros`` a returned zero is treated like a class not returned: it shares the
+    leftover mass (which rounding leaves when the kept probabilities sum to less than 1). A row whose targets are
+    all zero falls back to the one-hot label. Rows sum to 1.
     """
     if not np.isfinite(temperature) or temperature <= 0:
         raise ValueError(f"temperature must be a positive number, got {temperature}")
     if response.logprobs is None:
         return kd.one_hot(response.labels, number_of_classes)
-    count, returned_count = response.logprobs.shape
+    count = len(response.logprobs)
     rows = np.arange(count)[:, None]
     probabilities = np.zeros((count, number_of_classes))
     probabilities[rows, response.classes] = np.exp(response.logprobs)
-    if returned_count < number_of_classes:
+    not_returned = np.ones((count, number_of_classes), dtype=bool)
+    not_returned[rows, response.classes] = False
+    if fill_zeros:
+        not_returned |= probabilities == 0
+    if not_returned.any():
         leftover = np.clip(1.0 - probabilities.sum(axis=1, keepdims=True), 0.0, None)
-        not_returned = np.ones((count, number_of_classes), dtype=bool)
-        not_returned[rows, response.classes] = False
-        probabilities = np.where(not_returned, leftover / (number_of_classes - returned_count), probabilities)
+        share = leftover / np.maximum(not_returned.sum(axis=1, keepdims=True), 1)
+        probabilities = np.where(not_returned, share, probabilities)
     softened = probabilities ** (1.0 / temperature)
     totals = softened.sum(axis=1, keepdims=True)
     empty = totals[:, 0] <= 0
@@ -184,18 +192,28 @@ def _swap_to_top(logprobs: np.ndarray, wanted_top: np.ndarray) -> np.ndarray:
 
 
 def copy_through_api(
-    api: TeacherAPI, queries: np.ndarray, temperature: float, seed: int, hidden_units: int = COPIER_HIDDEN_UNITS
+    api: TeacherAPI,
+    queries: np.ndarray,
+    temperature: float,
+    seed: int,
+    hidden_units: int = COPIER_HIDDEN_UNITS,
+    fill_zeros: bool = False,
+    label_weight_decay: float = DEFAULT_WEIGHT_DECAY,
 ) -> Student:
     """Query ``api`` once per row of ``queries``, turn the answers into targets, train a student and return it.
 
-    Score responses are softened and matched at ``temperature``; label-only responses are matched at T = 1.
+    Score responses are softened and matched at ``temperature`` (``fill_zeros`` as in :func:`copier_targets`);
+    label-only responses are matched at T = 1 with weight decay ``label_weight_decay`` (the hard-label setting
+    chapter 1 chooses on validation data); score copiers keep the trainer's default weight decay.
     """
     response = api.query(queries)
-    used_temperature = 1.0 if api.mode == "label" else temperature
-    targets = copier_targets(response, used_temperature, api.number_of_classes)
+    label_only = api.mode == "label"
+    used_temperature = 1.0 if label_only else temperature
+    targets = copier_targets(response, used_temperature, api.number_of_classes, fill_zeros)
     return train_student(
-        queries, soft_targets=targets, temperature=used_temperature, alpha=0.0, hidden_units=hidden_units, seed=seed
-    )
+        queries, soft_targets=targets, temperature=used_temperature, alpha=0.0, hidden_units=hidden_units, seed=seed,
+        weight_decay=label_weight_decay if label_only else DEFAULT_WEIGHT_DECAY,
+    )  # fmt: skip
 
 
 def query_experiment(
@@ -207,12 +225,14 @@ def query_experiment(
     evaluation_inputs: np.ndarray,
     evaluation_labels: np.ndarray,
     temperature: float,
+    label_weight_decay: float = DEFAULT_WEIGHT_DECAY,
 ) -> pd.DataFrame:
     """Copy ``teacher`` through each API with each pool, budget and seed; return one row per copy.
 
     ``pools`` maps a pool name to an array of candidate queries; ``apis`` maps a mode name to the keyword
     arguments of :class:`TeacherAPI` (``mode``, ``k``, ``decimals``, ``noise_scale``, ``keep_answer``), plus an
-    optional ``copier_temperature`` overriding ``temperature`` for that API's copier. For each seed the pool is
+    optional ``copier_temperature`` overriding ``temperature`` for that API's copier and an optional
+    ``fill_zeros`` (see :func:`copier_targets`); ``label_weight_decay`` is the answer-only copier's. For each seed the pool is
     shuffled once and a budget of ``n`` queries takes its first ``n`` rows, so a larger budget extends a smaller
     one and every API sees the same queries. Budgets larger than a pool are skipped for that pool. The API (its
     noise) and the student are seeded with the seed. Columns: mode, pool, queries, seed, agreement (share of
@@ -231,8 +251,12 @@ def query_experiment(
                 for mode_name, options in apis.items():
                     options = dict(options)
                     copier_temperature = options.pop("copier_temperature", temperature)
+                    fill_zeros = options.pop("fill_zeros", False)
                     api = TeacherAPI(teacher, **options, seed=seed)
-                    student = copy_through_api(api, queries, copier_temperature, seed)
+                    student = copy_through_api(
+                        api, queries, copier_temperature, seed, fill_zeros=fill_zeros,
+                        label_weight_decay=label_weight_decay,
+                    )  # fmt: skip
                     predicted = student.predict(evaluation_inputs)
                     rows.append(
                         {
