@@ -232,8 +232,8 @@ def fingerprints(
 ) -> tuple[pd.DataFrame, dict]:
     """The fingerprint test: students copied from the teacher's plain text against a crowd of honest students.
 
-    A reference (a real-text student, seed 1000, on the pool's first ``design.training_characters`` characters)
-    picks the quirk prompts: test-split contexts where its top character differs
+    A reference (a real-text student, seed 1000, on the validation split, text no compared model reads) picks the
+    quirk prompts: test-split contexts where its top character differs
     from the teacher's. ``honest`` real-text students (seeds 2000 + i, each on a different slice of the pool) show
     how often a model that never saw the teacher's outputs agrees with the teacher there; each seed in ``seeds``
     gives one suspect, trained on its own sample of the teacher's unwatermarked API text. Returns one row per model
@@ -242,7 +242,12 @@ def fingerprints(
     """
     vocabulary, width, characters = teacher.vocabulary, student_settings.context, design.training_characters
     pool = splits["pool"]
-    reference = copier.train_student(*copier.real_text_set(pool, characters, width), vocabulary, student_settings, 1000)
+    # The reference reads text no compared model reads (the validation split), so no honest student resembles it
+    # by sharing its training text; only its choice of prompts is used.
+    validation = splits["validation"]
+    reference_characters = min(characters, len(validation) - width - 1)
+    reference = copier.train_student(*copier.real_text_set(validation, reference_characters, width), vocabulary,
+                                     student_settings, 1000)  # fmt: skip
     models = {}
     step = (len(pool) - characters - width) // max(1, honest - 1)
     for i in range(honest):
