@@ -651,3 +651,12 @@ def test_make_data_hash_validates_before_it_writes(book_copy):
     assert (
         list(recorded["resources"][0])[:4] == ["name", "path", "bytes", "hash"] or "bytes" in recorded["resources"][0]
     )
+
+
+def test_only_campaigns_of_the_same_report_are_summed(book_copy):
+    # One news story (tomshardware-2026-10-01) carries Anthropic's September report (K05, 5,380 accounts) and OpenAI's
+    # October post (K06, 4,000 users): claim C29's 5,380 accounts must be set against K05 alone. Moving K06 to C29's
+    # date puts it in the same report, and the sum (9,380) then disagrees.
+    assert len(data.load("claims", book_copy)) > 0  # loads: C29 is checked against K05 only
+    _edit_cell(book_copy, "distillation_campaigns", lambda r: r["campaign_id"] == "K06", "date", "2026-09-01")
+    assert "5380 accounts differs by more than 10%" in _error(book_copy, "claims")

@@ -129,12 +129,16 @@ def test_tokens_to_reach_interpolates_in_log_tokens():
 def test_file_resources_are_checked_by_size_and_hash(tmp_path):
     shutil.copytree(data.paths.data_dir(), tmp_path / "data", ignore=shutil.ignore_patterns("*.txt", "models"))
     (tmp_path / "data" / "tinyshakespeare.txt").write_text("First Citizen:\n", encoding="utf-8")
-    with pytest.raises(data.DataError, match=r"tinyshakespeare.txt: size is 15 bytes, datapackage.json expects 1115394"):
+    with pytest.raises(
+        data.DataError, match=r"tinyshakespeare.txt: size is 15 bytes, datapackage.json expects 1115394"
+    ):
         data.verified_path("tinyshakespeare", root=tmp_path)
     package = json.loads((tmp_path / "data" / "datapackage.json").read_text())
     descriptor = next(r for r in package["resources"] if r["name"] == "tinyshakespeare")
     descriptor["bytes"] = 15
     (tmp_path / "data" / "datapackage.json").write_text(json.dumps(package))
-    with pytest.raises(data.DataError, match=r"sha256 hash is sha256:[0-9a-f]+, datapackage.json expects sha256:86c4e6aa"):
+    with pytest.raises(
+        data.DataError, match=r"sha256 hash is sha256:[0-9a-f]+, datapackage.json expects sha256:86c4e6aa"
+    ):
         data.verified_path("tinyshakespeare", root=tmp_path)
     assert "tinyshakespeare" in data.resource_names() and "tinyshakespeare" not in data.table_names()

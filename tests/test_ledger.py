@@ -219,7 +219,9 @@ def test_chapter_5_reads_chapter_8s_verdicts():
     assert set(comparison.ARTICLE_CELLS) <= set(labels.index)
     assert int(factcheck.verdict_counts(checked).iloc[0].sum()) == len(comparison.ARTICLE_CELLS)
     everything = data.load("article_claims")
-    loaded = {name: data.load(name) for name in {*everything["check_resource"].dropna().str.split(";").explode(), *names}}
+    loaded = {
+        name: data.load(name) for name in {*everything["check_resource"].dropna().str.split(";").explode(), *names}
+    }
     rule = factcheck.check_claims(everything, loaded).set_index("claim_id")["verdict"]
     assert checked.set_index("claim_id")["verdict"].equals(rule.loc[checked["claim_id"]])  # the same as chapter 8
 

@@ -65,3 +65,19 @@ def test_each_kind_of_problem_is_reported_with_its_page(site, html, expected):
 
 def test_a_missing_build_is_an_error(tmp_path):
     assert check_html.main([str(tmp_path)]) == 2
+
+
+def test_the_pdf_edition_may_be_linked_before_it_is_built(site, capsys):
+    # The front page links book.pdf, which `make pdf` builds: missing, it is noted, not a broken link; any other
+    # missing file, or a PDF link anywhere but the book's root, is still a problem.
+    (site / "index.html").write_text(HEAD + '<a href="book.pdf">PDF</a> <a href="other.pdf">x</a></body></html>')
+    report = check_html.check(site)
+    assert report.not_built == {"book.pdf"}
+    assert report.problems == ["index.html: link 'other.pdf' points at a missing file"]
+    (site / "chapters" / "one.html").write_text(HEAD + '<a href="book.pdf">PDF</a></body></html>')
+    assert "chapters/one.html: link 'book.pdf' points at a missing file" in check_html.check(site).problems
+    (site / "book.pdf").write_bytes(b"%PDF-1.7")
+    (site / "chapters" / "one.html").write_text(HEAD + "</body></html>")
+    (site / "index.html").write_text(HEAD + '<a href="book.pdf">PDF</a></body></html>')
+    assert check_html.check(site).not_built == set() and check_html.main([str(site)]) == 0
+    assert "not built yet" not in capsys.readouterr().out

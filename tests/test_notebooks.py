@@ -139,8 +139,6 @@ def test_glue_prefixes_cover_every_notebook():
         assert key in GLUE_PREFIXES, f"{path.name}: no glue-name prefix for it in GLUE_PREFIXES (and COMMON.md)"
 
 
-# remove xfail at merge: the chapter engineers rename their notebooks' glue names to the rule.
-@pytest.mark.xfail(reason="chapters renamed to the glue-name rule in their own branches", strict=False)
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_glue_names_follow_the_rule(path: Path):
     """Lowercase letters, digits and dashes, starting with the notebook's prefix (01 `kd-`, ..., intro `front-`)."""

@@ -99,6 +99,11 @@ def external_problem(url: str) -> str | None:
     return None
 
 
+#: Files at the root of the HTML book that another target builds: a link to one is not broken when it has not been
+#: built yet, only noted (the front page links the PDF edition, which `make pdf` writes and `make book` copies in).
+OPTIONAL_FILES = {"book.pdf": "make pdf"}
+
+
 @dataclass
 class Report:
     """What :func:`check` found: counts, problems (one line each) and external links by the pages citing them."""
@@ -109,6 +114,7 @@ class Report:
     images: int = 0
     problems: list[str] = field(default_factory=list)
     external: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    not_built: set[str] = field(default_factory=set)
 
 
 def resolve(page_path: Path, href: str, html_root: Path) -> tuple[Path, str]:
@@ -148,6 +154,9 @@ def check(html_root: Path) -> Report:
                 continue
             report.internal_links += 1
             target, anchor = resolve(path, href, html_root)
+            if not target.is_file() and target.parent == html_root and target.name in OPTIONAL_FILES:
+                report.not_built.add(target.name)
+                continue
             if not target.is_file():
                 report.problems.append(f"{name}: link '{href}' points at a missing file")
                 continue
@@ -193,6 +202,8 @@ def main(argv: list[str] | None = None) -> int:
         f"check_html: {report.pages} pages, {report.internal_links} internal links ({report.anchors} to anchors), "
         f"{report.images} images with alt text checked, {len(report.external)} external links listed in {listing}"
     )
+    for name in sorted(report.not_built):
+        print(f"check_html: note: {name} is linked but not built yet (`{OPTIONAL_FILES[name]}` builds it)")
     if report.problems:
         print(f"check_html: {len(report.problems)} problems:", file=sys.stderr)
         for problem in report.problems:

@@ -14,6 +14,8 @@ from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from booktools.check_html import OPTIONAL_FILES
+
 #: Schemes that stay on the machine; any other (http, https, ws, ftp, chrome-extension...) leaves the book.
 LOCAL_SCHEMES = ("", "file", "data", "javascript", "blob", "about")
 
@@ -80,6 +82,8 @@ def link_problem(url: str) -> str | None:
     target = Path(unquote(parts.path))
     if target.is_dir():
         target = target / "index.html"
+    if not target.is_file() and target.name in OPTIONAL_FILES and (target.parent / "index.html").is_file():
+        return None  # an optional file another target builds (check_html notes it)
     if not target.is_file():
         return f"link to a missing file: {url}"
     anchor = unquote(parts.fragment)

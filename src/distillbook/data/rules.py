@@ -141,7 +141,7 @@ def _companies(text: Any) -> list[str]:
 
 
 def _campaign_totals(tables: dict[str, pd.DataFrame]) -> list[tuple[str, int, str, str]]:
-    """An accuser's stated count for some companies = the sum of those companies' campaigns in the same source."""
+    """An accuser's stated count for some companies = the sum of those companies' campaigns in the same report."""
     claims, campaigns = tables["claims"], tables["distillation_campaigns"]
     columns = {"exchanges": "exchanges_lower_bound", "accounts": "accounts"}
     found = []
@@ -150,7 +150,8 @@ def _campaign_totals(tables: dict[str, pd.DataFrame]) -> list[tuple[str, int, st
         if column is None or pd.isna(claim["value"]):
             continue
         companies = _companies(claim["accused_party"])
-        same_source = campaigns[campaigns["source_id"] == claim["source_id"]]
+        # The same report: the same source and the same date (one news story can carry two accusers' reports).
+        same_source = campaigns[(campaigns["source_id"] == claim["source_id"]) & (campaigns["date"] == claim["date"])]
         parts = same_source[same_source["accused_company"].isin(companies)]
         if not companies or set(parts["accused_company"]) != set(companies) or parts[column].isna().any():
             continue  # the source gives no per-company figure for every company named: nothing to compare
