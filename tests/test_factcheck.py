@@ -407,8 +407,11 @@ def test_every_claim_is_well_formed(real):
     assert claims.loc[none, ["uncheckable_kind", "uncheckable_reason"]].notna().all().all()
     assert claims.loc[none, "check_key"].isna().all()
     absence = kind.isin(["absence", "presence"])
-    assert claims.loc[absence, ["search_scope", "searched_through"]].notna().all().all()
-    assert claims.loc[~absence, ["search_scope", "searched_through"]].isna().all().all()
+    assert claims.loc[absence, ["search_scope", "searched_through", "scope_complete"]].notna().all().all()
+    searchable = absence | (kind == "quote")  # an untraced quotation may record the search that missed it
+    assert claims.loc[~searchable, ["search_scope", "searched_through", "scope_complete"]].isna().all().all()
+    scoped = claims["search_scope"].notna()
+    assert claims.loc[scoped, "scope_complete"].isin(["yes", "no"]).all()
     numeric = kind.isin(factcheck.NUMERIC_KINDS)
     assert claims.loc[numeric, "value"].notna().all()
     assert claims.loc[kind == "date", ["article_date", "date_precision"]].notna().all().all()
@@ -446,6 +449,12 @@ CONTRADICTIONS = {
         "not traced",
         "unsupported",
         "misquot",
+        # Hedges that concede a miss: a matching claim explained as 'loose', 'lower', 'only just' or 'X would be
+        # closer' is a near miss the rule should have ruled on, not a match (the fact-checker's review).
+        "loose",
+        "lower",
+        "only just",
+        "would be closer",
     ],
     "differs": ["same figure", "same words", "same wording", "matches its source", "unconfirmed"],
     "misattributed": ["unconfirmed", "not traced", "no source", "lehane's own words"],
@@ -466,6 +475,42 @@ def contradictions(results: pd.DataFrame) -> dict[str, list[str]]:
 def test_every_explanation_agrees_with_its_verdict(real):
     claims, loaded = real
     assert contradictions(factcheck.check_claims(claims, loaded)) == {}
+
+
+def test_same_record_and_scope_get_the_same_verdict(real):
+    """Claims about the same thing (check_key) searched the same way (search_scope) get one verdict; and claims
+    that a thing exists (presence, quotation) whose search found nothing get one verdict per scope, so OpenAI's
+    memo cannot be 'not found' for one claim and 'cannot be checked' for the next."""
+    claims, loaded = real
+    results = factcheck.check_claims(claims, loaded)
+    scoped = results[results["search_scope"].notna()]
+    verdicts = scoped.groupby(["check_key", "search_scope"])["verdict"].agg(set)
+    assert all(len(found) == 1 for found in verdicts), verdicts[verdicts.map(len) > 1]
+    nothing = scoped["check_kind"].isin(["presence", "quote"]) & scoped["source_value"].isin([None, "none found"])
+    by_scope = scoped[nothing].groupby("search_scope")["verdict"].agg(set)
+    assert all(len(found) == 1 for found in by_scope), by_scope[by_scope.map(len) > 1]
+    memo = results.set_index("claim_id").loc[["AC034", "AC039", "AC075"]]
+    assert len(set(memo["search_scope"])) == 1 and set(memo["verdict"]) == {"cannot be checked"}
+
+
+def test_every_difference_has_one_error_and_a_direction(real):
+    claims, loaded = real
+    errors = factcheck.error_table(factcheck.check_claims(claims, loaded))
+    assert errors["Direction"].isin(factcheck.DIRECTIONS).all()
+    assert errors.set_index("Error").loc["Anthropic report date", "Claims"] == "AC003, AC004, AC005"
+
+
+def test_error_table_refuses_a_difference_without_a_direction():
+    results = pd.DataFrame({"claim_id": ["X1", "X2"], "short_label": ["a", "b"], "verdict": ["differs", "differs"],
+                            "difference": ["date", "number"], "error_id": ["e1", "e1"],
+                            "direction": ["neutral", pd.NA], "direction_reason": ["r", "r"]})  # fmt: skip
+    with pytest.raises(factcheck.FactCheckError, match="X2 differ but have no error_id"):
+        factcheck.error_table(results)
+    both = results.assign(direction=["neutral", "for the accused"])
+    with pytest.raises(factcheck.FactCheckError, match="two directions"):
+        factcheck.error_table(both)
+    one = factcheck.error_table(results.assign(direction="neutral"))
+    assert one[["Claims", "Count", "What differs"]].iloc[0].tolist() == ["X1, X2", 2, "date, number"]
 
 
 def test_the_contradiction_check_can_fail():
@@ -554,6 +599,7 @@ def told() -> dict[str, pd.DataFrame]:
             "value": [24000.0, 24000.0, float("nan"), float("nan"), float("nan")],
             "bound": ["approximately", "at least", pd.NA, pd.NA, pd.NA],
             "source_id": ["report", "post", "paper", "news", "later"],
+            "paraphrase_of": [pd.NA, pd.NA, "Analyst", pd.NA, pd.NA],
         }
     )
     sources = pd.DataFrame({"source_id": ["source-article"], "published_date": [pd.Timestamp("2026-02-27")]})
@@ -575,6 +621,8 @@ def test_quotation_in_someone_elses_words_is_misattributed(told):
     assert right["verdict"] == "matches"
     wrong = factcheck.check_claim(claim(value_text=wording, check_key="Think tank", **quote), told)
     assert (wrong["verdict"], wrong["difference"]) == ("misattributed", "Reporter")
+    paraphrased = factcheck.check_claim(claim(value_text=wording, check_key="Analyst", **quote), told)
+    assert (paraphrased["verdict"], paraphrased["difference"]) == ("misattributed", f"{factcheck.PARAPHRASE}: Reporter")
     untraced = claim(value_text="steal, copy, and kill", check_key="Lab", uncheckable_reason="searched", **quote)
     assert factcheck.check_claim(untraced, told)["reason"] == "searched"
     assert verdict(untraced, told) == "cannot be checked"
@@ -582,7 +630,8 @@ def test_quotation_in_someone_elses_words_is_misattributed(told):
 
 def test_absence_needs_a_search_that_covers_the_articles_date(told):
     base = {"check_resource": "statements", "check_key": "Rival|allegations", "check_field": "words",
-            "article_date": pd.Timestamp("2026-02-23"), "search_scope": "news", "tolerance_kind": pd.NA}  # fmt: skip
+            "article_date": pd.Timestamp("2026-02-23"), "search_scope": "news", "scope_complete": "yes",
+            "tolerance_kind": pd.NA}  # fmt: skip
     searched = {"searched_through": pd.Timestamp("2026-12-01")}
     assert verdict(claim(check_kind="absence", **base, **searched), told) == "matches"  # July denial is later
     assert verdict(claim(check_kind="presence", **base, **searched), told) == "differs"
@@ -590,6 +639,9 @@ def test_absence_needs_a_search_that_covers_the_articles_date(told):
     assert verdict(claim(check_kind="absence", **base, **stale), told) == "cannot be checked"
     unscoped = base | {"search_scope": pd.NA}
     assert verdict(claim(check_kind="absence", **unscoped, **searched), told) == "cannot be checked"
+    partial = base | {"scope_complete": "no"}  # a record read only in part decides neither way
+    assert verdict(claim(check_kind="absence", **partial, **searched), told) == "cannot be checked"
+    assert verdict(claim(check_kind="presence", **partial, **searched), told) == "cannot be checked"
     early = base | {"article_date": pd.NaT}
     told_later = told | {"sources": told["sources"].assign(published_date=pd.Timestamp("2026-08-01"))}
     assert verdict(claim(check_kind="absence", **early, **searched), told_later) == "differs"  # the denial counts

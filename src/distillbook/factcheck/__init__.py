@@ -30,6 +30,7 @@ from distillbook.factcheck.errors import FactCheckError
 from distillbook.factcheck.figures import VERDICT_COLOURS, plot_gaps, plot_verdicts
 from distillbook.factcheck.intervals import Interval, article_interval, date_interval, source_interval
 from distillbook.factcheck.rule import (
+    PARAPHRASE,
     VERDICTS,
     article_date,
     check_claim,
@@ -41,9 +42,11 @@ from distillbook.factcheck.rule import (
     with_source_kinds,
 )
 from distillbook.factcheck.tables import (
+    DIRECTIONS,
     collapsible,
     derivation_table,
     display_table,
+    error_table,
     format_value,
     gap_table,
     in_words,
@@ -53,7 +56,9 @@ from distillbook.factcheck.text import normalise_text, quote_found, same_text, t
 __all__ = [
     "CHECK_KINDS",
     "DERIVED_KINDS",
+    "DIRECTIONS",
     "NUMERIC_KINDS",
+    "PARAPHRASE",
     "VERDICTS",
     "VERDICT_COLOURS",
     "FactCheckError",
@@ -68,6 +73,7 @@ __all__ = [
     "derivation_table",
     "derive",
     "display_table",
+    "error_table",
     "find_row",
     "format_value",
     "gap_table",

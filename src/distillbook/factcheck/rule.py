@@ -13,8 +13,12 @@ were said or written by someone other than the person the article names) and ``c
 * Claims of absence ("no response", "none", "not specified") and of presence ("OpenAI alleged millions of API
   calls"): the thing counts as present when a statement by that speaker on that topic is recorded between the
   claim's window start (``article_date``) and the article's own date. If none is, the claim's ``search_scope``
-  says what search would have found it, and ``searched_through`` until when: when that date is on or after the
-  article's date, an absence matches and a presence differs; otherwise either cannot be checked.
+  says what search would have found it, ``searched_through`` until when, and ``scope_complete`` whether that
+  search read the whole record (a document read only through quoted passages is not): when the search is complete
+  and its date is on or after the article's date, an absence matches and a presence differs; otherwise either
+  cannot be checked. Claims about the same record with the same scope therefore get the same verdict.
+* Quotations found only in a report that paraphrases the person named (``statements.paraphrase_of``) are
+  misattributed with the sub-label 'paraphrase quoted as words': the idea is the speaker's, the words are not.
 """
 
 from __future__ import annotations
@@ -33,6 +37,8 @@ from distillbook.sources import weakest_kind
 VERDICTS = ("matches", "differs", "misattributed", "cannot be checked")
 #: The article examined; its published date is the date claims of absence are judged at.
 ARTICLE_SOURCE = "source-article"
+#: Sub-label of 'misattributed' when the words are a reporter's paraphrase of the person the article names.
+PARAPHRASE = "paraphrase quoted as words"
 
 
 def _result(claim: pd.Series) -> dict[str, Any]:
@@ -118,7 +124,11 @@ def _check_quote(claim: pd.Series, tables: dict[str, pd.DataFrame], result: dict
     chosen = by_speaker if not by_speaker.empty else found
     result.update(source_value=chosen.iloc[0]["words"], source_ids=tuple(dict.fromkeys(chosen["source_id"])))
     if by_speaker.empty:
-        result.update(verdict="misattributed", difference=", ".join(dict.fromkeys(found["speaker"])))
+        speakers = ", ".join(dict.fromkeys(found["speaker"]))
+        paraphrases = found["paraphrase_of"] if "paraphrase_of" in found else pd.Series("", index=found.index)
+        if (paraphrases.fillna("") == claim["check_key"]).all():
+            speakers = f"{PARAPHRASE}: {speakers}"
+        result.update(verdict="misattributed", difference=speakers)
     else:
         result.update(verdict="matches")
     return result
@@ -151,11 +161,13 @@ def _check_absence(claim: pd.Series, tables: dict[str, pd.DataFrame], result: di
         result.update(verdict="differs" if absence else "matches", difference="contradicted" if absence else "")
         return result
     searched = claim.get("searched_through")
-    if text(claim.get("search_scope")) and not blank(searched) and pd.Timestamp(searched) >= as_of:
+    complete = text(claim.get("scope_complete")) == "yes"
+    if complete and text(claim.get("search_scope")) and not blank(searched) and pd.Timestamp(searched) >= as_of:
         result.update(source_value="none found", verdict="matches" if absence else "differs")
         result.update(difference="" if absence else "not found")
         return result
-    result.update(verdict="cannot be checked", reason=text(claim.get("uncheckable_reason")) or "no search covers it")
+    default = "no search covers it" if complete else "the record searched was not read in full"
+    result.update(verdict="cannot be checked", reason=text(claim.get("uncheckable_reason")) or default)
     return result
 
 

@@ -9,7 +9,7 @@ from typing import Any
 import pandas as pd
 
 from distillbook.factcheck.derivations import DERIVED_KINDS, NUMERIC_KINDS, find_row, lookup, parse_inputs, primary_key
-from distillbook.factcheck.errors import blank, optional
+from distillbook.factcheck.errors import FactCheckError, blank, optional
 from distillbook.factcheck.errors import text as as_text
 from distillbook.factcheck.intervals import RELATIVE_EPSILON, article_interval
 from distillbook.factcheck.rule import verdict_label, weakest_kind
@@ -137,6 +137,42 @@ def gap_table(results: pd.DataFrame) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows).sort_values(["unit", "claim_id"], ignore_index=True)
+
+
+#: Which way an error leans, in the order the tally shows them.
+DIRECTIONS = ("for the accused", "against the accused", "neutral")
+
+
+def error_table(results: pd.DataFrame) -> pd.DataFrame:
+    """Return one row per distinct error among the claims that differ: the error (its first claim's label), the
+    claims that repeat it, how many, what differs and which way it leans (``direction``).
+
+    Claims that differ share an ``error_id`` when they repeat one error (a date in the body and in the table, a day
+    count built on it). A differing claim without an ``error_id`` or ``direction`` is an error in the data.
+    """
+    differs = results[results["verdict"] == "differs"]
+    missing = differs[differs["error_id"].isna() | ~differs["direction"].isin(DIRECTIONS)]
+    if not missing.empty:
+        raise FactCheckError(
+            f"article_claims.csv: claims {', '.join(missing['claim_id'])} differ but have no error_id or no valid "
+            f"direction (one of {', '.join(DIRECTIONS)})"
+        )
+    rows = []
+    for _, group in differs.groupby("error_id", sort=False):
+        if len(set(group["direction"])) != 1:
+            raise FactCheckError(f"article_claims.csv: error_id {group['error_id'].iloc[0]!r} has two directions")
+        first = group.iloc[0]
+        rows.append(
+            {
+                "Error": first["short_label"],
+                "Claims": ", ".join(group["claim_id"]),
+                "Count": len(group),
+                "What differs": ", ".join(dict.fromkeys(group["difference"])),
+                "Direction": first["direction"],
+                "Why": first["direction_reason"],
+            }
+        )
+    return pd.DataFrame(rows)
 
 
 def input_text(value: Any) -> str:
