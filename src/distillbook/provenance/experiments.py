@@ -227,7 +227,7 @@ def fingerprints(
     student_settings,
     design: Design,
     seeds: list[int],
-    honest: int = 6,
+    honest: int = 8,
     quirk_contexts: int = 8_000,
 ) -> tuple[pd.DataFrame, dict]:
     """The fingerprint test: students copied from the teacher's plain text against a crowd of honest students.
