@@ -9,10 +9,10 @@ from distillbook import appendix, data, paths
 
 
 def test_overview_counts_rows_and_primary_sources():
-    names = data.resource_names()
+    names = data.table_names()
     tables = {name: data.load(name) for name in names}
     sources = tables["sources"]
-    table = appendix.overview(tables, sources, appendix.readers(data.resource_names()))
+    table = appendix.overview(tables, sources, appendix.readers(data.table_names()))
     assert len(table) == len(names)
     assert table.loc["sources.csv", "rows"] == len(sources)
     hinton = tables["hinton2015"]
@@ -23,13 +23,13 @@ def test_overview_counts_rows_and_primary_sources():
 
 
 def test_readers_find_the_chapters_that_load_a_file():
-    read_by = appendix.readers(data.resource_names())
+    read_by = appendix.readers(data.table_names())
     assert "01_what_is_distillation" in read_by["hinton2015"]
 
 
 def test_resource_section_gives_full_description_key_download_and_sources():
     sources = data.load("sources")
-    for name in data.resource_names():
+    for name in data.table_names():
         text = appendix.resource_section(name, data.load(name), sources)
         descriptor = data.resource(name)
         assert descriptor["description"] in text, f"{name}: description not shown in full"
@@ -58,3 +58,12 @@ def test_data_zip_holds_every_file_and_is_deterministic(tmp_path):
 def test_the_zip_lands_where_git_does_not_look():
     ignored = (paths.repository_root() / ".gitignore").read_text(encoding="utf-8").splitlines()
     assert appendix.ZIP_FOLDER.parts[0] + "/" in ignored
+
+
+def test_files_that_are_not_tables_are_listed_with_size_hash_and_a_download_link():
+    text = appendix.file_resources(data.read_package())
+    lines = text.splitlines()
+    assert len(lines) == len(data.resource_names()) - len(data.table_names()) >= 2
+    corpus = next(line for line in lines if "tinyshakespeare.txt" in line)
+    assert corpus.startswith("- {download}`tinyshakespeare.txt <../data/tinyshakespeare.txt>`")
+    assert "1,115,394 bytes" in corpus and "86c4e6aa9db7c042ec79f339dcb96d42b0075e16b8fc2e86bf0ca57e2dc565ed" in corpus

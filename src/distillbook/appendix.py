@@ -93,12 +93,14 @@ def resource_section(name: str, table: pd.DataFrame, sources: pd.DataFrame) -> s
 
 
 def write_data_zip(root: Path | None = None) -> Path:
-    """Write one zip of the whole data package (``datapackage.json`` and every CSV in ``data/``, under ``data/``)
-    to ``_build/data-package/`` and return its path. It copies the files' bytes and parses none of them. Entries are sorted and carry one fixed timestamp and mode,
-    so the zip's bytes change only when the data do."""
+    """Write one zip of the whole data package (``datapackage.json`` and every file it describes, under ``data/``)
+    to ``_build/data-package/`` and return its path. It copies the files' bytes and parses none of them. Entries
+    are sorted and carry one fixed timestamp and mode, so the zip's bytes change only when the data do."""
     root = root or paths.repository_root()
     folder = root / "data"
-    names = ["datapackage.json", *sorted(path.name for path in folder.glob("*.csv"))]
+    # Every file the package describes (tables, the corpus, the model weights), by its path under data/.
+    described = [resource["path"] for resource in data.read_package(root)["resources"]]
+    names = ["datapackage.json", *sorted(described)]
     target = root / ZIP_FOLDER / ZIP_NAME
     target.parent.mkdir(parents=True, exist_ok=True)
     with zipfile.ZipFile(target, "w") as archive:
@@ -108,6 +110,28 @@ def write_data_zip(root: Path | None = None) -> Path:
             info.external_attr = 0o644 << 16
             archive.writestr(info, (folder / name).read_bytes(), compresslevel=9)
     return target
+
+
+
+
+
+def file_resources(package: dict) -> str:
+    """MyST markdown listing the data package's files that are not tables (a text corpus, model weights).
+
+    One bullet each: a download link, the title and description, the size in bytes, the SHA-256 and the source.
+    Their size and hash are checked on every load, like the tables'.
+    """
+    items = []
+    for resource in package["resources"]:
+        if "schema" in resource:
+            continue
+        sources = "; ".join(source.get("title", "") for source in resource.get("sources", []))
+        items.append(
+            f"- {download('data/' + resource['path'])}: **{resource.get('title', resource['name'])}.** "
+            f"{resource.get('description', '')} Size {resource['bytes']:,} bytes; SHA-256 "
+            f"`{str(resource['hash']).removeprefix('sha256:')}`" + (f"; source: {sources}." if sources else ".")
+        )
+    return "\n".join(items)
 
 
 if __name__ == "__main__":
