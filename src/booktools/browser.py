@@ -1,5 +1,8 @@
 """Open every page of the built book in headless Chromium through Selenium and check what a reader would see.
 
+One module of about 350 lines on purpose: every check runs in the same browser session, page by page, and the
+parts that need no browser already live apart (``booktools.pagecheck``, ``booktools.axe``).
+
 ``python -m booktools.browser [_build/html]`` (``make browser-test``; build the book first). Selenium drives
 Debian's ``chromium`` through Debian's ``chromedriver`` (Selenium Manager is never asked to find or download a
 driver), with a fresh profile and every http(s)/ws/ftp request blocked, so each page is tested as a reader

@@ -1,5 +1,7 @@
 """Keep the book's execution cache honest about data and code.
 
+(One module of a little over 300 lines: the stamp, the cache records and the pre-execution share its helpers.)
+
 jupyter-cache decides whether a notebook must run again from a hash of its code cells alone. A changed CSV, a
 changed schema or a change to this package would therefore leave stale numbers and figures in the book. Before
 every build, :func:`prepare` computes for each notebook a stamp over what its outputs depend on:
