@@ -142,3 +142,29 @@ def test_file_resources_are_checked_by_size_and_hash(tmp_path):
     ):
         data.verified_path("tinyshakespeare", root=tmp_path)
     assert "tinyshakespeare" in data.resource_names() and "tinyshakespeare" not in data.table_names()
+
+
+def test_validation_measures_choose_the_target_and_the_factor_table():
+    import pandas as pd
+
+    from distillbook.language_model import tables
+
+    rows = []
+    for seed, offset in [(0, 0.0), (1, 0.1)]:
+        for tokens, text_kl, top_kl in [(100, 3.0, 1.0), (10_000, 0.9 + offset, 0.2)]:
+            for condition, kl in [("text", text_kl), ("top", top_kl)]:
+                rows.append(
+                    {"condition": condition, "seed": seed, "tokens": tokens, "kl_bits": 9.0, "validation_kl_bits": kl}
+                )
+    results = experiments.on_validation(pd.DataFrame(rows))
+    assert list(results.columns) == ["condition", "seed", "tokens", "kl_bits"]
+    assert results["kl_bits"].max() == 3.0
+    assert experiments.choose_target(results, "text", "kl_bits", 0.25) == 1.0  # worst seed 1.0: on the grid
+    assert experiments.choose_target(results, "top", "kl_bits", 0.25) == 0.25
+    with pytest.raises(LanguageModelError, match="no validation measures"):
+        experiments.on_validation(results)
+    table = tables.factor_table(results, [0.5, 2.0], slow="text", fast="top")
+    assert table.iloc[0, 1:].tolist()[1:] == ["not reached", "—"]
+    # top is at 2.0 from the first budget (100); text crosses it at 100 * 100 ** (1 / 2.1) and at 1,000
+    assert table.iloc[1]["Factor (range over seeds)"] == "9.5× (9.0–10.0×)"
+    assert tables.characters(3_149.0) == "3,100" and tables.characters(float("nan")) == "not reached"

@@ -89,6 +89,7 @@ def copy_experiment(
     apis: dict[str, dict],
     settings: copier.StudentSettings,
     continuation: int,
+    validation: Evaluation | None = None,
 ) -> tuple[pd.DataFrame, dict[str, model.CharMLP]]:
     """Copy ``teacher`` through each API in ``apis`` and from real text, at each token budget and seed.
 
@@ -98,7 +99,8 @@ def copy_experiment(
     characters once; a budget of ``b`` tokens uses the first ``b / continuation`` exchanges, so larger budgets
     extend smaller ones and every mode sees the same prompts and sampled text. Returns the results (columns:
     condition, tokens, exchanges, seed, kl_bits, bits_per_character, agreement) and the students trained at the
-    largest budget with the first seed, by condition (for samples).
+    largest budget with the first seed, by condition (for samples). With ``validation``, every student is also
+    measured there (columns validation_kl_bits, validation_bits_per_character, validation_agreement; no retraining).
     """
     if any(b % continuation or b <= 0 for b in budgets):
         raise LanguageModelError(f"every budget must be a positive multiple of the continuation ({continuation})")
@@ -125,9 +127,31 @@ def copy_experiment(
                 student = copier.train_student(contexts, targets, vocabulary, settings, seed)
                 rows.append({"condition": name, "tokens": budget, "exchanges": used, "seed": seed})
                 rows[-1].update(measure(student, evaluation))
+                if validation is not None:
+                    rows[-1].update({f"validation_{k}": v for k, v in measure(student, validation).items()})
                 if seed == seeds[0] and budget == max(budgets):
                     kept[name] = student
     return pd.DataFrame(rows), kept
+
+
+def on_validation(results: pd.DataFrame) -> pd.DataFrame:
+    """``results`` with each measure replaced by its validation_ counterpart (from ``copy_experiment(validation=)``)."""
+    measured = [c for c in results.columns if c.startswith("validation_")]
+    if not measured:
+        raise LanguageModelError("these results have no validation measures: pass validation= to copy_experiment")
+    kept = results.drop(columns=[c.removeprefix("validation_") for c in measured] + measured)
+    return kept.join(results[measured].rename(columns=lambda c: c.removeprefix("validation_")))
+
+
+def choose_target(results: pd.DataFrame, condition: str, metric: str, step: float) -> float:
+    """The tightest multiple of ``step`` that every seed of ``condition`` reaches at the largest budget.
+
+    Meant for validation results (:func:`on_validation`): the worst seed's ``metric`` there, rounded up to ``step``.
+    """
+    part = results[(results["condition"] == condition) & (results["tokens"] == results["tokens"].max())]
+    if part.empty:
+        raise LanguageModelError(f"no results for condition '{condition}'")
+    return float(np.ceil(round(part[metric].max() / step, 9)) * step)
 
 
 def summarise(results: pd.DataFrame, metric: str) -> pd.DataFrame:

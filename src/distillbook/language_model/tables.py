@@ -45,18 +45,44 @@ def reach_table(results: pd.DataFrame, conditions: list[str], metric: str, targe
     return pd.DataFrame(rows)
 
 
+def characters(value: float) -> str:
+    """A character count as shown everywhere in the chapter: rounded to the nearest hundred; NaN is "not reached"."""
+    return "not reached" if value != value else f"{round(value, -2):,.0f}"
+
+
+def factor_table(results: pd.DataFrame, targets: list[float], slow: str, fast: str, metric: str = "kl_bits"):
+    """Per target: characters ``fast`` and ``slow`` need to bring ``metric`` to it, and their per-seed ratio.
+
+    Geometric means over seeds with min–max ranges; a condition that some seed never brings to the target shows
+    "not reached" (and no ratio). Display strings, one row per target.
+    """
+    rows = []
+    for target in targets:
+        reached = {c: experiments.tokens_to_reach(results, c, metric, target) for c in (fast, slow)}
+        row = {"Distance from the teacher (KL, bits/char)": f"{target:.2f}"}
+        for condition, values in reached.items():
+            row[f"{condition}: characters"] = (
+                "not reached"
+                if values.isna().any()
+                else f"{characters(np.exp(np.log(values).mean()))} ({characters(values.min())}–{characters(values.max())})"
+            )
+        ratio = reached[slow] / reached[fast]
+        row["Factor (range over seeds)"] = (
+            "—" if ratio.isna().any() else f"{np.exp(np.log(ratio).mean()):.1f}× ({ratio.min():.1f}–{ratio.max():.1f}×)"
+        )
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
 def format_reach_table(table: pd.DataFrame, target: float) -> pd.DataFrame:
     """Display version of :func:`reach_table` (geometric mean over seeds and range)."""
-
-    def tokens(value: float) -> str:
-        return "not reached" if value != value else f"{value:,.0f}"
 
     return pd.DataFrame(
         {
             "What the API returns": table["condition"],
-            f"Tokens to KL ≤ {target} bits/char (geometric mean)": table["mean_tokens"].map(tokens),
-            "Fewest (seed)": table["min_tokens"].map(tokens),
-            "Most (seed)": table["max_tokens"].map(tokens),
+            f"Characters to KL ≤ {target} bits/char (geometric mean)": table["mean_tokens"].map(characters),
+            "Fewest (seed)": table["min_tokens"].map(characters),
+            "Most (seed)": table["max_tokens"].map(characters),
             "Seeds that reach it": [f"{r} of {n}" for r, n in zip(table["seeds_reached"], table["seeds"], strict=True)],
         }
     )
