@@ -390,7 +390,7 @@ def real():
 
 
 def test_primary_keys_are_read_from_the_data_package():
-    for name in data.resource_names():
+    for name in data.table_names():
         key = data.resource(name)["schema"].get("primaryKey")
         if key:
             assert list(factcheck.primary_key(name)) == ([key] if isinstance(key, str) else key), name

@@ -8,7 +8,7 @@ import nbformat
 import pytest
 from myst_nb.core.variables import format_plain_text
 
-from distillbook import buildcache
+from booktools import buildcache
 from distillbook.paths import repository_root
 
 ROOT = repository_root()

@@ -8,7 +8,7 @@ import shutil
 import numpy as np
 import pytest
 
-from distillbook import data
+from distillbook import data, paths
 from distillbook.language_model import copier, experiments, model
 from distillbook.language_model.api import LanguageModelAPI, restrict
 from distillbook.language_model.model import LanguageModelError
@@ -127,7 +127,7 @@ def test_tokens_to_reach_interpolates_in_log_tokens():
 
 
 def test_file_resources_are_checked_by_size_and_hash(tmp_path):
-    shutil.copytree(data.paths.data_dir(), tmp_path / "data", ignore=shutil.ignore_patterns("*.txt", "models"))
+    shutil.copytree(paths.data_dir(), tmp_path / "data", ignore=shutil.ignore_patterns("*.txt", "models"))
     (tmp_path / "data" / "tinyshakespeare.txt").write_text("First Citizen:\n", encoding="utf-8")
     with pytest.raises(
         data.DataError, match=r"tinyshakespeare.txt: size is 15 bytes, datapackage.json expects 1115394"

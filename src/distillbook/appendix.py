@@ -92,15 +92,18 @@ def resource_section(name: str, table: pd.DataFrame, sources: pd.DataFrame) -> s
     return "\n".join(lines)
 
 
+PACKAGE = "datapackage.json"
+
+
 def write_data_zip(root: Path | None = None) -> Path:
     """Write one zip of the whole data package (``datapackage.json`` and every file it describes, under ``data/``)
     to ``_build/data-package/`` and return its path. It copies the files' bytes and parses none of them. Entries
     are sorted and carry one fixed timestamp and mode, so the zip's bytes change only when the data do."""
     root = root or paths.repository_root()
     folder = root / "data"
-    # Every file the package describes (tables, the corpus, the model weights), by its path under data/.
-    described = [resource["path"] for resource in data.read_package(root)["resources"]]
-    names = ["datapackage.json", *sorted(described)]
+    # Every file under data/ (tables, the corpus, the model weights): a test checks each is a described resource.
+    files = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file() and p.name != PACKAGE)
+    names = [PACKAGE, *files]
     target = root / ZIP_FOLDER / ZIP_NAME
     target.parent.mkdir(parents=True, exist_ok=True)
     with zipfile.ZipFile(target, "w") as archive:
@@ -110,9 +113,6 @@ def write_data_zip(root: Path | None = None) -> Path:
             info.external_attr = 0o644 << 16
             archive.writestr(info, (folder / name).read_bytes(), compresslevel=9)
     return target
-
-
-
 
 
 def file_resources(package: dict) -> str:
