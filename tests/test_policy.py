@@ -177,6 +177,20 @@ def test_regulates_counts_by_hand():
         model.regulates_counts(_bills(), D("2025-02-15"))
 
 
+def test_a_measure_regulating_two_things_counts_under_each():
+    bills = _bills().assign(direction="tightens", found_by="article")
+    executive = _executive().assign(regulates=["chips; model access", "chips", "chips"])
+    table = model.measures(bills, executive)
+    assert len(table) == 6  # still one row per measure
+    counts = model.regulates_counts(table, D("2025-02-15"))
+    # e1 (15 Jan) now also counts under model access before the split.
+    assert counts.loc["chips"].tolist() == [4, 1, 5]
+    assert counts.loc["model access"].tolist() == [1, 1, 2]
+    assert model.regulated(table)["measure_id"].tolist().count("e1") == 2
+    with pytest.raises(model.PolicyError, match="weights"):
+        model.measures(bills, executive.assign(regulates="chips; weights"))
+
+
 def test_pending_bills_and_nearest_actions_on_a_date():
     history = model.stage_history(_bills(), _actions())
     pending = model.pending_on(history, D("2025-07-01"))

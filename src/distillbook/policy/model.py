@@ -176,10 +176,19 @@ def measures(bills: pd.DataFrame, executive_actions: pd.DataFrame) -> pd.DataFra
         ignore_index=True,
     ).astype({"measure_id": "string", "label": "string"})
     for column, known in (("regulates", REGULATES), ("direction", DIRECTIONS)):
-        unknown = sorted(set(table[column]) - set(known))
+        values = table[column].str.split("; ").explode() if column == "regulates" else table[column]
+        unknown = sorted(set(values) - set(known))
         if unknown:
             raise PolicyError(f"measures have {column} value(s) {unknown}; known: {list(known)}")
     return table.sort_values(["date", "measure_id"], kind="mergesort").reset_index(drop=True)
+
+
+def regulated(measures: pd.DataFrame) -> pd.DataFrame:
+    """Return ``measures`` with one row per thing a measure regulates: a measure whose ``regulates`` lists two
+    things separated by "; " (the AI Diffusion Rule's rescission: chips and model access) appears once for each.
+    """
+    require(measures, ["regulates"], "measures")
+    return measures.assign(regulates=measures["regulates"].str.split("; ")).explode("regulates", ignore_index=True)
 
 
 def regulates_counts(measures: pd.DataFrame, split: pd.Timestamp) -> pd.DataFrame:
@@ -187,8 +196,10 @@ def regulates_counts(measures: pd.DataFrame, split: pd.Timestamp) -> pd.DataFram
 
     ``measures`` is the output of :func:`measures`. One row per category of :data:`REGULATES` (zeros included);
     columns ``before`` and ``on or after`` (counts of measures dated before / on or after ``split``) and ``total``.
+    A measure that regulates two things is counted under each.
     """
     require(measures, ["date", "regulates"], "measures")
+    measures = regulated(measures)
     early = measures["date"] < pd.Timestamp(split)
     counts = pd.DataFrame(
         {
