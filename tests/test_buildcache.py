@@ -228,3 +228,35 @@ def test_a_build_starts_by_checking_every_data_files_hash(small_book):
     claims.write_bytes(claims.read_bytes()[: claims.stat().st_size // 2])
     with pytest.raises(data.DataError, match=r"data/claims\.csv: size is \d+ bytes, datapackage.json expects"):
         buildcache.check_integrity(small_book)
+
+
+def _nbval(book_root: Path) -> subprocess.CompletedProcess:
+    """``pytest --nbval`` on a small book's notebooks, as ``make test`` runs it (with the hand-over plugin)."""
+    environment = dict(os.environ, DISTILLBOOK_ROOT=str(book_root))
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "booktools.testrun", "--nbval", "-p", "no:randomly",
+         "-p", "no:cacheprovider", "chapters"],
+        capture_output=True, text=True, env=environment, cwd=book_root, check=False,
+    )  # fmt: skip
+
+
+def test_the_build_takes_the_test_runs_executions_only_while_their_inputs_are_unchanged(book_copy, monkeypatch):
+    from booktools import testrun
+
+    monkeypatch.setenv("DISTILLBOOK_ROOT", str(book_copy))
+    chapters = book_copy / "chapters"
+    _notebook(chapters / "01_reads.ipynb", 'from distillbook import data\nprint(data.verified_path("sources").name)')
+    _notebook(chapters / "02_pure.ipynb", "print(6 * 7)")
+    _notebook(chapters / "03_fails.ipynb", "raise ValueError('no')")
+    result = _nbval(book_copy)
+    assert result.returncode == 1, result.stdout[-2000:]  # 03_fails fails; the other two pass
+    written = sorted(p.name for p in (book_copy / testrun.FOLDER).glob("*.json"))
+    assert written == ["chapters__01_reads.ipynb.json", "chapters__02_pure.ipynb.json"]
+    # Between the test run and the build, the data 01_reads reads changes: only 02_pure may be taken.
+    sources = book_copy / "data" / "sources.csv"
+    sources.write_text(sources.read_text().replace("memo to Congress", "memo to the Senate"))
+    data.refresh_hashes(book_copy)
+    assert testrun.adopt(chapters / "01_reads.ipynb", book_copy) is None
+    pure = testrun.adopt(chapters / "02_pure.ipynb", book_copy)
+    assert pure.cells[1].outputs[0]["text"] == "42\n"  # this run's own output (the committed notebook has none)
+    assert testrun.adopt(chapters / "02_pure.ipynb", book_copy) is None, "each record is used once"

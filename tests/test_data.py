@@ -660,3 +660,61 @@ def test_only_campaigns_of_the_same_report_are_summed(book_copy):
     assert len(data.load("claims", book_copy)) > 0  # loads: C29 is checked against K05 only
     _edit_cell(book_copy, "distillation_campaigns", lambda r: r["campaign_id"] == "K06", "date", "2026-09-01")
     assert "5380 accounts differs by more than 10%" in _error(book_copy, "claims")
+
+
+# --- Validation once per table version (distillbook.data.validated) ---------------------------------------------
+
+
+def _count_frictionless_runs(monkeypatch) -> list[str]:
+    """Record the table name each time frictionless is actually asked to validate."""
+    from distillbook.data import tables
+
+    runs: list[str] = []
+    real = tables.frictionless_problems
+
+    def counting(descriptor, *arguments):
+        runs.append(descriptor["name"])
+        return real(descriptor, *arguments)
+
+    monkeypatch.setattr(tables, "frictionless_problems", counting)
+    return runs
+
+
+def test_a_passed_table_is_not_validated_again_until_it_or_a_table_it_points_at_changes(book_copy, monkeypatch):
+    monkeypatch.delenv(data.validated.REVALIDATE_VARIABLE, raising=False)
+    _add_priced_table(book_copy)
+    runs = _count_frictionless_runs(monkeypatch)
+    first = data.load("prices", root=book_copy)
+    again = data.load("prices", root=book_copy)
+    assert runs == ["prices"] and again.equals(first)
+    # The table its foreign key points at changes: frictionless must look again (the source may have gone).
+    _rewrite(book_copy, "sources.csv", lambda t: t.replace("memo to Congress", "memo to the Senate"))
+    data.load("prices", root=book_copy)
+    assert runs == ["prices", "prices"]
+    # Its own schema changes: again.
+    package_path = book_copy / "data" / "datapackage.json"
+    package = json.loads(package_path.read_text())
+    package["resources"][-1]["schema"]["fields"][2]["constraints"] = {"maximum": 10}
+    package_path.write_text(json.dumps(package))
+    for _ in range(2):
+        assert "field 'usd_per_million_tokens': 15 is above the maximum 10" in _error(book_copy, "prices")
+    assert runs[2:] == ["prices", "prices"], "a table with problems is never recorded as passed"
+
+
+def test_a_file_edited_without_make_data_hash_is_still_refused_after_it_passed(book_copy, monkeypatch):
+    monkeypatch.delenv(data.validated.REVALIDATE_VARIABLE, raising=False)
+    _add_priced_table(book_copy)
+    data.load("prices", root=book_copy)
+    _rewrite(book_copy, "prices.csv", lambda t: t.replace("0.55", "-0.55"), record=False)
+    message = _error(book_copy, "prices")
+    assert "sha256 hash is" in message and "below the minimum 0" in message
+
+
+def test_revalidate_ignores_the_record(book_copy, monkeypatch):
+    _add_priced_table(book_copy)
+    monkeypatch.setenv(data.validated.REVALIDATE_VARIABLE, "1")
+    runs = _count_frictionless_runs(monkeypatch)
+    data.load("prices", root=book_copy)
+    data.load("prices", root=book_copy)
+    assert runs == ["prices", "prices"]
+    assert not (book_copy / data.validated.RECORD_FOLDER).exists()

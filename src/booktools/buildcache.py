@@ -30,6 +30,7 @@ from pathlib import Path
 
 import nbformat
 
+from booktools import testrun
 from distillbook import data, paths
 
 CACHE_FOLDER = Path("_build") / ".jupyter_cache"
@@ -253,6 +254,7 @@ def _execute_one(notebook_path: str, timeout_seconds: int) -> tuple[str, str | N
     """Execute one notebook as MyST-NB would (in its own folder, errors not allowed); return it as JSON text."""
     from jupyter_cache.executors.utils import single_nb_execution
 
+    print(f"buildcache: executing {Path(notebook_path).name}", flush=True)
     notebook = nbformat.read(notebook_path, as_version=4)
     result = single_nb_execution(
         notebook, cwd=str(Path(notebook_path).parent), timeout=timeout_seconds, allow_errors=False
@@ -269,7 +271,7 @@ def execute_missing(root: Path | None = None, workers: int = 2, timeout_seconds:
     lets the build use both cores, and the build then finds them in the cache. A notebook that fails here is not
     cached, so the build executes it again and reports the error with its cell. Returns {notebook: seconds}.
     """
-    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures import ProcessPoolExecutor, as_completed
 
     from jupyter_cache import get_cache
     from jupyter_cache.base import CacheBundleIn
@@ -280,16 +282,24 @@ def execute_missing(root: Path | None = None, workers: int = 2, timeout_seconds:
     for notebook_path in notebooks(root):
         try:
             cache.match_cache_file(str(notebook_path))
+            continue
         except KeyError:
+            pass
+        executed = testrun.adopt(notebook_path, root)  # executed by `make test` from the same inputs
+        if executed is None:
             missing.append(str(notebook_path))
+            continue
+        cache.cache_notebook_bundle(CacheBundleIn(executed, str(notebook_path)), check_validity=False, overwrite=True)
+        print(f"buildcache: {notebook_path.relative_to(root).as_posix()} as executed by the test run", flush=True)
     timings: dict[str, float] = {}
     if not missing:
         return timings
     # The heaviest notebooks first, so the two workers finish close together.
     missing.sort(key=lambda p: -Path(p).stat().st_size)
+    print(f"buildcache: {len(missing)} notebooks to execute, {max(1, workers)} at a time", flush=True)
     with ProcessPoolExecutor(max_workers=max(1, workers)) as pool:
         futures = [pool.submit(_execute_one, path, timeout_seconds) for path in missing]
-        for future in futures:
+        for done, future in enumerate(as_completed(futures), start=1):
             path, text, seconds, error = future.result()
             name = Path(path).relative_to(root).as_posix()
             if error is not None:
@@ -298,7 +308,7 @@ def execute_missing(root: Path | None = None, workers: int = 2, timeout_seconds:
             bundle = CacheBundleIn(nbformat.reads(text, as_version=4), path, data={"execution_seconds": seconds})
             cache.cache_notebook_bundle(bundle, check_validity=False, overwrite=True)
             timings[name] = seconds
-            print(f"buildcache: executed {name} in {seconds:.1f} s")
+            print(f"buildcache: executed {name} in {seconds:.1f} s ({done} of {len(missing)})", flush=True)
     return timings
 
 

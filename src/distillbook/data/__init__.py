@@ -24,6 +24,7 @@ Inside: :mod:`~distillbook.data.package` (the description and :class:`DataError`
 (:func:`load`). Everything a notebook or test needs is importable from ``distillbook.data`` itself.
 """
 
+from distillbook.data import validated
 from distillbook.data.integrity import (
     REFRESH_COMMAND,
     file_hash,
@@ -63,5 +64,6 @@ __all__ = [
     "resource_names",
     "table_names",
     "validate_all",
+    "validated",
     "verified_path",
 ]

@@ -8,7 +8,7 @@ from typing import Any
 
 import pandas as pd
 
-from distillbook.data import rules
+from distillbook.data import rules, validated
 from distillbook.data.integrity import integrity_problems, is_integrity, read_file, verified_path
 from distillbook.data.package import DataError, Problem, folder, is_table, read_package, resource
 from distillbook.data.report import decode, frictionless_problems, record_lines
@@ -56,7 +56,12 @@ def _table_problems(name: str, root: Path | None) -> tuple[list[Problem], pd.Dat
         raise DataError(
             [*problems, Problem(label, "the file is empty: it needs a header row and at least one data row")]
         )
-    problems += frictionless_problems(descriptor, package, data_folder, text, label)
+    digest = validated.key(descriptor, package, data_folder, text)
+    if not validated.passed(data_folder, digest):  # frictionless has not passed this exact table version yet
+        found = frictionless_problems(descriptor, package, data_folder, text, label)
+        if not found:
+            validated.remember(data_folder, digest)
+        problems += found
     if any(p.row is None and p.line == 1 for p in problems):
         return problems, None  # the header is wrong: no row can be typed
     rows = [p for p in problems if p.row is not None]
