@@ -32,9 +32,6 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 
-#: Execution budgets (seconds, wall time with the kernel's start) by chapter number; others get the default.
-BUDGET_SECONDS = {"01": 45, "02": 60, "03": 90, "04": 30, "05": 20, "06": 60, "07": 15, "08": 15}
-DEFAULT_BUDGET_SECONDS = 15
 FRESH_CLONE_LIMIT_SECONDS = 100.0
 NO_CHANGE_LIMIT_SECONDS = 5.0
 SLACK = 1.15
@@ -123,8 +120,9 @@ def fresh_clone(workdir: Path, make: list[str], environment: dict[str, str]) -> 
     }
 
 
-def budget_for(name: str) -> int:
-    return BUDGET_SECONDS.get(name[:2], DEFAULT_BUDGET_SECONDS)
+def budget_for(book: Path, notebook: Path) -> int:
+    """The notebook's budget, as the measured clone's build cache states it (booktools.buildcache.BUDGET_SECONDS)."""
+    return buildcache_module(book).budget_seconds(notebook)
 
 
 def notebook_times(book: Path, environment: dict[str, str], runs: int) -> dict[str, dict]:
@@ -144,7 +142,7 @@ def notebook_times(book: Path, environment: dict[str, str], runs: int) -> dict[s
             "kernel_seconds": summary(kernel),
             "wall_seconds_with_kernel_start": summary(wall),
             "peak_memory_mib": max(memory),
-            "budget_seconds": budget_for(notebook.stem),
+            "budget_seconds": budget_for(book, notebook),
         }
         say(f"{notebook.stem}: kernel {statistics.median(kernel):.1f} s, wall {statistics.median(wall):.1f} s")
     return results

@@ -15,6 +15,10 @@ a notebook from anywhere but its own executor, so this small pytest plugin (load
   as executed only when every item of that record still matches; anything else is executed as before. Each record
   is used once.
 
+The plugin also orders the run: notebooks first, those with the largest execution budget
+(:data:`booktools.buildcache.BUDGET_SECONDS`) first, then the unit tests, so that with ``-n 2 --dist loadfile``
+the longest notebook does not start last and leave one worker idle (each notebook's cells keep their order).
+
 A build after a test run thus shows outputs that were produced on this machine minutes earlier, from the same
 notebook, data and code, and that nbval has just compared with the committed notebook.
 """
@@ -120,6 +124,18 @@ def pytest_configure(config: pytest.Config) -> None:
         from distillbook import paths
 
         config.stash[_RECORDER_KEY] = _Recorder(paths.repository_root())
+
+
+@pytest.hookimpl(trylast=True)  # after pytest-randomly's shuffle, which this keeps among the unit tests
+def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
+    from booktools import buildcache
+
+    def weight(item: pytest.Item) -> tuple[int, int]:
+        if type(item).__name__ != "IPyNbCell":
+            return (1, 0)
+        return (0, -buildcache.budget_seconds(Path(str(item.parent.fspath))))
+
+    items.sort(key=weight)  # stable: the cells of one notebook, and the unit tests, keep their relative order
 
 
 @pytest.hookimpl(tryfirst=True)
