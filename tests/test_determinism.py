@@ -46,18 +46,18 @@ def test_a_changed_glued_figure_byte_fails_nbval(tmp_path):
                 raw=True, metadata={{"scrapbook": {{"name": "check-figure", "mime_prefix": "application/papermill.record/"}}}})
         """
     )
+    # One notebook, one kernel: three cells show the same figure; two stored copies are then changed.
+    names = {"same": None, "changed": 12, "changed_in_address_like_run": PAYLOAD.index("0xabcdef12") + 5}
     notebook = nbformat.v4.new_notebook()
     notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    notebook.cells = [nbformat.v4.new_markdown_cell("# A figure"), nbformat.v4.new_code_cell(code)]
+    notebook.cells = [nbformat.v4.new_markdown_cell("# A figure")]
+    notebook.cells += [nbformat.v4.new_code_cell(code) for _ in names]
     NotebookClient(notebook, kernel_name="python3", timeout=120).execute()
-    assert notebook.cells[1].outputs[0]["data"][FIGURE_MIME] == PAYLOAD
-    names = {"same": None, "changed": 12, "changed_in_address_like_run": PAYLOAD.index("0xabcdef12") + 5}
-    for name, position in names.items():
-        variant = copy.deepcopy(notebook)
+    for cell, position in zip(notebook.cells[1:], names.values(), strict=True):
+        assert cell.outputs[0]["data"][FIGURE_MIME] == PAYLOAD
         if position is not None:
-            output = variant.cells[1].outputs[0]
-            output["data"][FIGURE_MIME] = _one_byte_changed(PAYLOAD, position)
-        nbformat.write(variant, tmp_path / f"{name}.ipynb")
+            cell.outputs[0]["data"][FIGURE_MIME] = _one_byte_changed(PAYLOAD, position)
+    nbformat.write(notebook, tmp_path / "figures.ipynb")
     configuration = ["-c", str(ROOT / "pyproject.toml"), "--rootdir", str(tmp_path)]
     result = subprocess.run(
         [sys.executable, "-m", "pytest", *configuration, "--nbval", "-p", "no:randomly", "-q", "-rA", str(tmp_path)],
@@ -70,11 +70,8 @@ def test_a_changed_glued_figure_byte_fails_nbval(tmp_path):
     assert "--nbval-sanitize-with tests/nbval_sanitize.cfg" in (ROOT / "pyproject.toml").read_text()
     results = re.findall(r"^(PASSED|FAILED) (\S+::Cell \d+)", re.sub(r"\x1b\[[0-9;]*m", "", output), re.M)
     summary = {Path(cell).name: verdict for verdict, cell in results}  # node ids are relative to the config
-    assert summary == {
-        "same.ipynb::Cell 0": "PASSED",
-        "changed.ipynb::Cell 0": "FAILED",
-        "changed_in_address_like_run.ipynb::Cell 0": "FAILED",
-    }, output[-3000:]
+    expected = {"same": "PASSED", "changed": "FAILED", "changed_in_address_like_run": "FAILED"}
+    assert summary == {f"figures.ipynb::Cell {i}": v for i, v in enumerate(expected.values())}, output[-3000:]
     assert FIGURE_MIME in output, "nbval names the output that differs"
 
 

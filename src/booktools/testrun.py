@@ -64,14 +64,15 @@ class _Recorder:
         self.started: dict[Path, dict[str, object]] = {}  # notebook -> its record when its first cell ran
         self.outputs: dict[Path, dict[int, list]] = {}  # notebook -> {cell number: outputs of a passed cell}
         self.failed: set[Path] = set()
-
-    def notebook_of(self, item: pytest.Item) -> Path | None:
         from booktools import buildcache
 
+        self.book_notebooks = {p.resolve() for p in buildcache.notebooks(root)}
+
+    def notebook_of(self, item: pytest.Item) -> Path | None:
         if type(item).__name__ != "IPyNbCell" or not hasattr(item, "cell_num"):
             return None
         path = Path(str(item.parent.fspath)).resolve()
-        return path if path in {p.resolve() for p in buildcache.notebooks(self.root)} else None
+        return path if path in self.book_notebooks else None
 
     def before(self, item: pytest.Item) -> None:
         path = self.notebook_of(item)
