@@ -30,7 +30,7 @@ OFFLINE_START = mkdir -p _build && rm -f _build/network-attempts-$@.log
 OFFLINE_CHECK = if [ -s _build/network-attempts-$@.log ]; then \
 	echo "make $@ tried to use the network (blocked):"; cat _build/network-attempts-$@.log; exit 1; fi
 
-.PHONY: book test lab lint clean distclean lock env bib data-hash browser-test bench pdf chromium models
+.PHONY: book build-book test lab lint clean distclean lock env bib data-hash browser-test bench pdf chromium models
 
 env: $(STAMP)
 
@@ -42,14 +42,23 @@ $(STAMP): requirements.txt pyproject.toml tools/environment.py
 lock:
 	$(PYTHON) tools/environment.py --lock
 
+# When no file in the folder changed since the last build that passed every check, there is nothing to do
+# (booktools/uptodate.py compares contents, not modification times).
 book: $(STAMP)
+	@if $(BIN)/python -m booktools.uptodate --check $(STAMP); then \
+		echo "book: no file changed since the last build; _build/html is current"; \
+	else $(MAKE) --no-print-directory build-book; fi
+
+build-book: $(STAMP)
 	@$(OFFLINE_START)
+	$(BIN)/python -m booktools.uptodate --begin $(STAMP)
 	$(OFFLINE) $(BIN)/python -m booktools.buildcache --execute $(WORKERS)
 	$(BIN)/python -m distillbook.appendix  # the data-package zip the appendix links to, in _build/
 	$(OFFLINE) $(BIN)/jupyter-book build . --warningiserror --nitpick --keep-going --quiet
 	@$(OFFLINE_CHECK)
 	@if [ -f _build/pdf/book.pdf ]; then cp _build/pdf/book.pdf _build/html/book.pdf; fi  # the PDF edition (make pdf)
 	$(BIN)/python -m booktools.check_html _build/html
+	$(BIN)/python -m booktools.uptodate --record
 	@echo "Book built: open _build/html/index.html"
 
 test: $(STAMP)

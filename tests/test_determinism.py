@@ -10,7 +10,6 @@ one inside a run that looks like a memory address (``0x`` and hex digits), which
 from __future__ import annotations
 
 import base64
-import copy
 import re
 import subprocess
 import sys

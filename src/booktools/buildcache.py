@@ -22,6 +22,7 @@ modification time bumped, so Sphinx reads it again and the build executes it aga
 from __future__ import annotations
 
 import ast
+import functools
 import hashlib
 import json
 import os
@@ -30,7 +31,6 @@ from pathlib import Path
 
 import nbformat
 
-from booktools import testrun
 from distillbook import data, paths
 
 CACHE_FOLDER = Path("_build") / ".jupyter_cache"
@@ -69,15 +69,26 @@ def notebooks(root: Path) -> list[Path]:
     return sorted(p for p in found if ".ipynb_checkpoints" not in p.parts)
 
 
+@functools.lru_cache(maxsize=64)
+def _read(path: str, modified_ns: int, size: int) -> nbformat.NotebookNode:
+    return nbformat.read(path, as_version=4)
+
+
+def _notebook(notebook_path: Path) -> nbformat.NotebookNode:
+    """Read a notebook once per version (one stamp reads each notebook several times); callers must not edit it."""
+    status = Path(notebook_path).stat()
+    return _read(str(notebook_path), status.st_mtime_ns, status.st_size)
+
+
 def code_of(notebook_path: Path) -> str:
     """Return the concatenated source of a notebook's code cells."""
-    notebook = nbformat.read(notebook_path, as_version=4)
+    notebook = _notebook(notebook_path)
     return "\n".join(cell.source for cell in notebook.cells if cell.cell_type == "code")
 
 
 def markdown_of(notebook_path: Path) -> str:
     """Return the concatenated source of a notebook's markdown cells."""
-    notebook = nbformat.read(notebook_path, as_version=4)
+    notebook = _notebook(notebook_path)
     return "\n".join(cell.source for cell in notebook.cells if cell.cell_type == "markdown")
 
 
@@ -91,7 +102,7 @@ def glue_sources(notebook_path: Path, root: Path) -> list[Path]:
 def glued_values(notebook_path: Path) -> dict[str, str]:
     """Return {glue name: stored text} for every number or string glued in an executed notebook."""
     values: dict[str, str] = {}
-    for cell in nbformat.read(notebook_path, as_version=4).cells:
+    for cell in _notebook(notebook_path).cells:
         for output in cell.get("outputs", []) if cell.cell_type == "code" else []:
             data_, name = output.get("data", {}), output.get("metadata", {}).get("scrapbook", {}).get("name")
             if name and GLUE_MIME in data_ and "image/png" not in data_:
@@ -120,7 +131,8 @@ def data_dependencies(notebook_path: Path, root: Path) -> list[str]:
     return sorted(wanted)
 
 
-def _imported_names(source: str, module: str = "", is_package: bool = False) -> set[str]:
+@functools.cache  # each source file is parsed once, not once per notebook importing it
+def _imported_names(source: str, module: str = "", is_package: bool = False) -> frozenset[str]:
     """Return every dotted name ``source`` imports, ``from a import b`` giving both ``a`` and ``a.b``.
 
     ``module`` is the dotted name of the module the source belongs to, to resolve relative imports. Lines that are
@@ -141,7 +153,7 @@ def _imported_names(source: str, module: str = "", is_package: bool = False) -> 
                 base = node.module or ""
             names.add(base)
             names.update(f"{base}.{alias.name}" for alias in node.names)
-    return {name for name in names if name.split(".")[0] in BOOK_PACKAGES}
+    return frozenset(name for name in names if name.split(".")[0] in BOOK_PACKAGES)
 
 
 def _module_file(name: str, source_root: Path) -> Path | None:
@@ -297,6 +309,8 @@ def execute_missing(root: Path | None = None, workers: int = 2, timeout_seconds:
             continue
         except KeyError:
             pass
+        from booktools import testrun  # imports pytest: only when a notebook is not cached
+
         executed = testrun.adopt(notebook_path, root)  # executed by `make test` from the same inputs
         if executed is None:
             missing.append(str(notebook_path))

@@ -44,7 +44,17 @@ from distillbook.data.package import (
     resource_names,
     table_names,
 )
-from distillbook.data.tables import field_table, load, validate_all
+
+
+def __getattr__(name: str):
+    """``load``, ``validate_all`` and ``field_table`` on first use: they import pandas (1.5 s), which checking
+    sizes and hashes (the build's first step, :func:`verified_path`) does not need (PEP 562)."""
+    if name in ("field_table", "load", "validate_all"):
+        from distillbook.data import tables
+
+        return getattr(tables, name)
+    raise AttributeError(f"module 'distillbook.data' has no attribute '{name}'")
+
 
 __all__ = [
     "MAX_LISTED_PROBLEMS",
