@@ -5,7 +5,10 @@
   (``python -m booktools.check_html _build/html``);
 - :mod:`booktools.offline`: the offline guard every Python process loads through ``booktools/site`` on
   ``PYTHONPATH`` (``sitecustomize``);
-- :mod:`booktools.sphinx_offline_assets`: the Sphinx extension serving MathJax from the book itself.
+- :mod:`booktools.sphinx_offline_assets`: the Sphinx extension serving MathJax from the book itself;
+- :mod:`booktools.testrun`: the pytest plugin that orders the run and hands ``make test``'s notebook executions to
+  the next ``make book``;
+- :mod:`booktools.uptodate`: whether anything changed since the last passing ``make book``.
 
 Page code (the chapters and ``distillbook``) never needs this package, except the data appendix, which lists
 which chapter reads which file through :func:`booktools.buildcache.data_dependencies`.
