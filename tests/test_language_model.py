@@ -10,7 +10,7 @@ import pytest
 
 from distillbook import data, paths
 from distillbook.language_model import copier, experiments, model
-from distillbook.language_model.api import LanguageModelAPI, restrict
+from distillbook.language_model.api import LanguageModelAPI, LMResponse, restrict
 from distillbook.language_model.model import LanguageModelError
 
 TINY_TEXT = "to be or not to be, that is the question.\n" * 30
@@ -114,6 +114,46 @@ def test_sampling_is_deterministic_under_a_seed_and_modes_share_the_text(tiny):
     assert np.array_equal(top.top_tokens, derived.top_tokens) and np.allclose(top.top_logprobs, derived.top_logprobs)
     text = LanguageModelAPI(net, "text", seed=7).query(prompts, 12)
     assert np.array_equal(text.tokens, first.tokens) and text.distributions is None and text.top_logprobs is None
+
+
+def test_teacher_answers_are_remembered_for_identical_requests_only(tiny):
+    _, net = tiny
+    prompts = LanguageModelAPI(net, "text").encode_prompts(["to b", "ques", "that"])
+    first = experiments.teacher_answers(net, prompts, 10, seed=3)
+    direct = LanguageModelAPI(net, "distribution", seed=3).query(prompts, 10)
+    assert np.array_equal(first.tokens, direct.tokens) and np.array_equal(first.distributions, direct.distributions)
+    assert experiments.teacher_answers(net, prompts.copy(), 10, seed=3) is first
+    assert experiments.teacher_answers(net, prompts, 10, seed=4) is not first
+    assert not first.distributions.flags.writeable and not first.tokens.flags.writeable
+    changed = model.CharMLP(net.vocabulary, net.context, {k: v + 0.5 for k, v in net.parameters.items()})
+    assert not np.array_equal(experiments.teacher_answers(changed, prompts, 10, seed=3).distributions,
+                              first.distributions)  # fmt: skip
+
+
+def test_remembered_logits_follow_the_weights_and_the_contexts(tiny):
+    _, net = tiny
+    contexts = np.random.default_rng(0).integers(0, net.vocabulary.size, (30, net.context))
+    first = model.remembered_logits(net, contexts)
+    assert np.array_equal(first, net.logits(contexts)) and not first.flags.writeable
+    assert model.remembered_logits(net, contexts.copy()) is first
+    assert model.remembered_logits(net, contexts[:10]).shape == (10, net.vocabulary.size)
+    saved = net.parameters["b2"].copy()
+    net.parameters["b2"] += 1.0
+    try:
+        assert np.allclose(model.remembered_logits(net, contexts), first + 1.0)
+    finally:
+        net.parameters["b2"][...] = saved
+
+
+def test_each_budget_trains_on_the_first_rows_of_the_largest_budgets_set(tiny):
+    _, net = tiny
+    prompts = LanguageModelAPI(net, "text").encode_prompts(["to b", "ques", "that", "not "])
+    full = LanguageModelAPI(net, "distribution", seed=1).query(prompts, 6)
+    for options in [{"mode": "distribution"}, {"mode": "top_k", "k": 3}, {"mode": "text"}]:
+        whole = copier.training_set(restrict(full, **options), 3, net.vocabulary.size)
+        part = LMResponse("distribution", full.prompts[:2], full.tokens[:2], distributions=full.distributions[:2])
+        cut = copier.training_set(restrict(part, **options), 3, net.vocabulary.size)  # the first two exchanges
+        assert all(np.array_equal(a[: 2 * 6], b) for a, b in zip(whole, cut, strict=True))
 
 
 def test_sampling_follows_the_distribution(tiny):

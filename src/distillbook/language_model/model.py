@@ -11,8 +11,10 @@ file exactly.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import zipfile
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -240,6 +242,38 @@ def bits_per_character(model: CharMLP, contexts: np.ndarray, next_indices: np.nd
     """Mean negative log2-probability the model gives the actual next characters (bits per character)."""
     logp = log_softmax(model.logits(contexts))
     return float(-logp[np.arange(len(next_indices)), next_indices].mean() / LOG2)
+
+
+def weights_digest(model: CharMLP) -> str:
+    """SHA-256 of a model's vocabulary, context and weights: equal digests, equal predictions (a key for caches)."""
+    digest = hashlib.sha256(f"{model.vocabulary.characters}\0{model.context}".encode())
+    for name, value in sorted(model.parameters.items()):
+        digest.update(f"\0{name}{value.dtype.str}{value.shape}".encode())
+        digest.update(np.ascontiguousarray(value).tobytes())
+    return digest.hexdigest()
+
+
+#: How many recent (model, contexts) logits :func:`remembered_logits` keeps.
+LOGITS_KEPT = 2
+_logits: OrderedDict[tuple, np.ndarray] = OrderedDict()
+
+
+def remembered_logits(model: CharMLP, contexts: np.ndarray) -> np.ndarray:
+    """``model.logits(contexts)``, kept for the last :data:`LOGITS_KEPT` (weights, contexts) pairs; read-only.
+
+    For callers that ask the same model about the same contexts repeatedly (one call per setting compared).
+    """
+    contexts = np.ascontiguousarray(contexts)
+    key = (weights_digest(model), contexts.dtype.str, contexts.shape, hashlib.sha256(contexts.tobytes()).hexdigest())
+    if key in _logits:
+        _logits.move_to_end(key)
+        return _logits[key]
+    logits = model.logits(contexts)
+    logits.flags.writeable = False
+    _logits[key] = logits
+    while len(_logits) > LOGITS_KEPT:
+        _logits.popitem(last=False)
+    return logits
 
 
 def save(model: CharMLP, path: Path) -> None:
