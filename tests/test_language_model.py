@@ -10,7 +10,7 @@ import pytest
 
 from distillbook import data, paths
 from distillbook.language_model import copier, experiments, model
-from distillbook.language_model.api import LanguageModelAPI, restrict
+from distillbook.language_model.api import LanguageModelAPI, LMResponse, restrict
 from distillbook.language_model.model import LanguageModelError
 
 TINY_TEXT = "to be or not to be, that is the question.\n" * 30
@@ -41,6 +41,57 @@ def test_gradients_match_finite_differences(tiny):
         assert np.allclose(numeric, grads[name], atol=1e-7), name
 
 
+def _adam_array_by_array(net, contexts, targets, steps, batch_size, learning_rate, seed):
+    """The plain Adam loop, one parameter array at a time: what model.train's flat update must equal bit for bit."""
+    rng = np.random.default_rng(seed)
+    moments = {k: (np.zeros_like(v), np.zeros_like(v)) for k, v in net.parameters.items()}
+    losses = []
+    for step in range(1, steps + 1):
+        chosen = rng.integers(0, len(contexts), batch_size)
+        batch = model.one_hot(targets[chosen], net.vocabulary.size) if targets.ndim == 1 else targets[chosen]
+        loss, grads = net.loss_and_gradients(contexts[chosen], batch)
+        losses.append(loss)
+        for name, grad in grads.items():
+            first, second = moments[name]
+            first *= 0.9
+            first += (1 - 0.9) * grad
+            second *= 0.999
+            second += (1 - 0.999) * grad**2
+            corrected = first / (1 - 0.9**step)
+            net.parameters[name] -= learning_rate * corrected / (np.sqrt(second / (1 - 0.999**step)) + 1e-8)
+    return losses
+
+
+@pytest.mark.parametrize("soft", [True, False])
+def test_flat_adam_gives_the_same_bits_as_updating_array_by_array(tiny, soft):
+    vocabulary, _ = tiny
+    rng = np.random.default_rng(4)
+    contexts = rng.integers(0, vocabulary.size, (300, 8))
+    targets = model.softmax(rng.normal(size=(300, vocabulary.size))) if soft else rng.integers(0, vocabulary.size, 300)
+    fast, plain = (model.CharMLP.create(vocabulary, context=8, embed=12, hidden=96, seed=2) for _ in range(2))
+    arrays = dict(fast.parameters)
+    losses = model.train(fast, contexts, targets, 40, 32, 3e-3, seed=5)
+    assert losses == _adam_array_by_array(plain, contexts, targets, 40, 32, 3e-3, seed=5)
+    for name, value in plain.parameters.items():
+        assert fast.parameters[name] is arrays[name]  # trained in place: the model keeps its own arrays
+        assert np.array_equal(fast.parameters[name], value), name
+
+
+def test_embedding_gradient_equals_a_bincount_per_column(tiny):
+    vocabulary, net = tiny
+    rng = np.random.default_rng(6)
+    contexts = rng.integers(0, vocabulary.size, (50, net.context))
+    logits, cache = net.forward(contexts)
+    grad_logits = (model.softmax(logits) - model.softmax(rng.normal(size=logits.shape))) / 50
+    grads = net.backward(grad_logits, cache)
+    grad_pre = (grad_logits @ net.parameters["w2"].T) * (1.0 - cache["hidden"] ** 2)
+    rows = (grad_pre @ net.parameters["w1"].T).reshape(-1, net.parameters["embedding"].shape[1])
+    columns = [
+        np.bincount(contexts.ravel(), weights=rows[:, j], minlength=vocabulary.size) for j in range(rows.shape[1])
+    ]
+    assert np.array_equal(grads["embedding"], np.stack(columns, axis=1))
+
+
 def test_top_k_targets_renormalise_the_returned_probabilities():
     top_tokens = np.array([[2, 0], [1, 3]])
     top_logprobs = np.log(np.array([[0.5, 0.3], [0.6, 0.1]]))
@@ -63,6 +114,46 @@ def test_sampling_is_deterministic_under_a_seed_and_modes_share_the_text(tiny):
     assert np.array_equal(top.top_tokens, derived.top_tokens) and np.allclose(top.top_logprobs, derived.top_logprobs)
     text = LanguageModelAPI(net, "text", seed=7).query(prompts, 12)
     assert np.array_equal(text.tokens, first.tokens) and text.distributions is None and text.top_logprobs is None
+
+
+def test_teacher_answers_are_remembered_for_identical_requests_only(tiny):
+    _, net = tiny
+    prompts = LanguageModelAPI(net, "text").encode_prompts(["to b", "ques", "that"])
+    first = experiments.teacher_answers(net, prompts, 10, seed=3)
+    direct = LanguageModelAPI(net, "distribution", seed=3).query(prompts, 10)
+    assert np.array_equal(first.tokens, direct.tokens) and np.array_equal(first.distributions, direct.distributions)
+    assert experiments.teacher_answers(net, prompts.copy(), 10, seed=3) is first
+    assert experiments.teacher_answers(net, prompts, 10, seed=4) is not first
+    assert not first.distributions.flags.writeable and not first.tokens.flags.writeable
+    changed = model.CharMLP(net.vocabulary, net.context, {k: v + 0.5 for k, v in net.parameters.items()})
+    assert not np.array_equal(experiments.teacher_answers(changed, prompts, 10, seed=3).distributions,
+                              first.distributions)  # fmt: skip
+
+
+def test_remembered_logits_follow_the_weights_and_the_contexts(tiny):
+    _, net = tiny
+    contexts = np.random.default_rng(0).integers(0, net.vocabulary.size, (30, net.context))
+    first = model.remembered_logits(net, contexts)
+    assert np.array_equal(first, net.logits(contexts)) and not first.flags.writeable
+    assert model.remembered_logits(net, contexts.copy()) is first
+    assert model.remembered_logits(net, contexts[:10]).shape == (10, net.vocabulary.size)
+    saved = net.parameters["b2"].copy()
+    net.parameters["b2"] += 1.0
+    try:
+        assert np.allclose(model.remembered_logits(net, contexts), first + 1.0)
+    finally:
+        net.parameters["b2"][...] = saved
+
+
+def test_each_budget_trains_on_the_first_rows_of_the_largest_budgets_set(tiny):
+    _, net = tiny
+    prompts = LanguageModelAPI(net, "text").encode_prompts(["to b", "ques", "that", "not "])
+    full = LanguageModelAPI(net, "distribution", seed=1).query(prompts, 6)
+    for options in [{"mode": "distribution"}, {"mode": "top_k", "k": 3}, {"mode": "text"}]:
+        whole = copier.training_set(restrict(full, **options), 3, net.vocabulary.size)
+        part = LMResponse("distribution", full.prompts[:2], full.tokens[:2], distributions=full.distributions[:2])
+        cut = copier.training_set(restrict(part, **options), 3, net.vocabulary.size)  # the first two exchanges
+        assert all(np.array_equal(a[: 2 * 6], b) for a, b in zip(whole, cut, strict=True))
 
 
 def test_sampling_follows_the_distribution(tiny):

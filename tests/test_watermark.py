@@ -119,6 +119,8 @@ def test_key_bank_statistics_match_the_direct_computation():
     counts = watermark.pair_counts(text, 1, 65)
     direct = [watermark.green_share(text, GreenList.make(65, 0.25, k)) for k in range(50)]
     np.testing.assert_allclose(bank.statistics(counts), direct, rtol=1e-6)
+    assert bank.tables.dtype == np.float64  # no cast per call; the same bits as a float32 bank cast to float64
+    assert np.array_equal(bank.statistics(counts), (bank.tables.astype(np.float32) @ counts.ravel()) / counts.sum())
     result = watermark.permutation_test(counts, GreenList.make(65, 0.25, 999), bank)
     assert result["statistic"] == pytest.approx(watermark.green_share(text, GreenList.make(65, 0.25, 999)))
     assert 1 / 51 <= result["p_value"] <= 1

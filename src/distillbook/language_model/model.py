@@ -11,8 +11,10 @@ file exactly.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import zipfile
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -129,7 +131,7 @@ class CharMLP:
         """Return the logits (n, V) and the intermediate values :meth:`backward` needs."""
         contexts = self._check(contexts)
         p = self.parameters
-        embedded = p["embedding"][contexts].reshape(len(contexts), -1)
+        embedded = p["embedding"].take(contexts.ravel(), axis=0).reshape(len(contexts), -1)  # = embedding[contexts]
         hidden = np.tanh(embedded @ p["w1"] + p["b1"])
         return hidden @ p["w2"] + p["b2"], {"contexts": contexts, "embedded": embedded, "hidden": hidden}
 
@@ -146,10 +148,12 @@ class CharMLP:
         grads["w1"] = embedded.T @ grad_pre
         grads["b1"] = grad_pre.sum(axis=0)
         grad_embedded = (grad_pre @ p["w1"].T).reshape(len(contexts), self.context, -1)
-        rows, flat = grad_embedded.reshape(-1, grad_embedded.shape[-1]), contexts.ravel()
-        size = p["embedding"].shape[0]
-        grads["embedding"] = np.stack(
-            [np.bincount(flat, weights=rows[:, j], minlength=size) for j in range(rows.shape[1])], axis=1
+        # One bincount over (character, embedding column) cells: each cell adds its rows in the same order as a
+        # bincount per column would, so the sums are the same bits, in one call instead of one per column.
+        size, width = p["embedding"].shape
+        cells = (contexts.reshape(-1, 1) * width + np.arange(width)).ravel()
+        grads["embedding"] = np.bincount(cells, weights=grad_embedded.ravel(), minlength=size * width).reshape(
+            size, width
         )
         return grads
 
@@ -190,22 +194,47 @@ def train(
         raise LanguageModelError(f"need as many targets as contexts (got {len(targets)} and {len(contexts)})")
     hard = np.asarray(targets).ndim == 1
     rng = np.random.default_rng(seed)
-    moments = {k: (np.zeros_like(v), np.zeros_like(v)) for k, v in model.parameters.items()}
+    # Adam works element by element, so it runs on all parameters at once: one flat copy of the weights (the model's
+    # parameters become views into it while training, then are copied back), one flat gradient and flat moments.
+    # The arithmetic per element is unchanged, so the weights are the same bits as updating array by array.
+    originals = model.parameters
+    layout, start = {}, 0
+    for name, value in originals.items():
+        layout[name] = (start, start + value.size, value.shape)
+        start += value.size
+    weights = np.concatenate([value.ravel() for value in originals.values()])
+    model.parameters = {name: weights[a:b].reshape(shape) for name, (a, b, shape) in layout.items()}
+    grad, first, second = np.empty_like(weights), np.zeros_like(weights), np.zeros_like(weights)
+    update, scratch = np.empty_like(weights), np.empty_like(weights)
     beta1, beta2, epsilon = 0.9, 0.999, 1e-8
     losses = []
-    for step in range(1, steps + 1):
-        chosen = rng.integers(0, len(contexts), batch_size)
-        batch_targets = one_hot(targets[chosen], model.vocabulary.size) if hard else targets[chosen]
-        loss, grads = model.loss_and_gradients(contexts[chosen], batch_targets)
-        losses.append(loss)
-        for name, grad in grads.items():
-            first, second = moments[name]
+    try:
+        for step in range(1, steps + 1):
+            chosen = rng.integers(0, len(contexts), batch_size)
+            batch_targets = one_hot(targets[chosen], model.vocabulary.size) if hard else targets[chosen]
+            loss, grads = model.loss_and_gradients(contexts[chosen], batch_targets)
+            losses.append(loss)
+            for name, (a, b, _) in layout.items():
+                grad[a:b] = grads[name].ravel()
+            # first = beta1 * first + (1 - beta1) * grad; second likewise with grad**2; then the bias-corrected step
             first *= beta1
-            first += (1 - beta1) * grad
+            np.multiply(1 - beta1, grad, out=scratch)
+            first += scratch
             second *= beta2
-            second += (1 - beta2) * grad**2
-            corrected = first / (1 - beta1**step)
-            model.parameters[name] -= learning_rate * corrected / (np.sqrt(second / (1 - beta2**step)) + epsilon)
+            np.square(grad, out=scratch)
+            scratch *= 1 - beta2
+            second += scratch
+            np.divide(first, 1 - beta1**step, out=update)
+            update *= learning_rate
+            np.divide(second, 1 - beta2**step, out=scratch)
+            np.sqrt(scratch, out=scratch)
+            scratch += epsilon
+            update /= scratch
+            weights -= update
+    finally:
+        for name, value in originals.items():
+            value[...] = model.parameters[name]
+        model.parameters = originals
     return losses
 
 
@@ -213,6 +242,38 @@ def bits_per_character(model: CharMLP, contexts: np.ndarray, next_indices: np.nd
     """Mean negative log2-probability the model gives the actual next characters (bits per character)."""
     logp = log_softmax(model.logits(contexts))
     return float(-logp[np.arange(len(next_indices)), next_indices].mean() / LOG2)
+
+
+def weights_digest(model: CharMLP) -> str:
+    """SHA-256 of a model's vocabulary, context and weights: equal digests, equal predictions (a key for caches)."""
+    digest = hashlib.sha256(f"{model.vocabulary.characters}\0{model.context}".encode())
+    for name, value in sorted(model.parameters.items()):
+        digest.update(f"\0{name}{value.dtype.str}{value.shape}".encode())
+        digest.update(np.ascontiguousarray(value).tobytes())
+    return digest.hexdigest()
+
+
+#: How many recent (model, contexts) logits :func:`remembered_logits` keeps.
+LOGITS_KEPT = 2
+_logits: OrderedDict[tuple, np.ndarray] = OrderedDict()
+
+
+def remembered_logits(model: CharMLP, contexts: np.ndarray) -> np.ndarray:
+    """``model.logits(contexts)``, kept for the last :data:`LOGITS_KEPT` (weights, contexts) pairs; read-only.
+
+    For callers that ask the same model about the same contexts repeatedly (one call per setting compared).
+    """
+    contexts = np.ascontiguousarray(contexts)
+    key = (weights_digest(model), contexts.dtype.str, contexts.shape, hashlib.sha256(contexts.tobytes()).hexdigest())
+    if key in _logits:
+        _logits.move_to_end(key)
+        return _logits[key]
+    logits = model.logits(contexts)
+    logits.flags.writeable = False
+    _logits[key] = logits
+    while len(_logits) > LOGITS_KEPT:
+        _logits.popitem(last=False)
+    return logits
 
 
 def save(model: CharMLP, path: Path) -> None:

@@ -71,7 +71,7 @@ def honest_user_cost(teacher, contexts: np.ndarray, next_characters: np.ndarray,
     What an honest user loses: the watermarked distribution is the one its sampled text follows.
     """
     green = settings.green_list(teacher.vocabulary.size)
-    logits = teacher.logits(contexts)
+    logits = model.remembered_logits(teacher, contexts)  # the same for every delta compared
     marked = watermark.watermark_logits(logits, history_of(contexts, settings.width), green, settings.delta)
     rows = np.arange(len(next_characters))
     clean_bpc = -model.log_softmax(logits)[rows, next_characters].mean() / model.LOG2

@@ -209,9 +209,10 @@ def green_share(tokens: np.ndarray, green: GreenList, skip: int = 0) -> float:
 class KeyBank:
     """Many other keys' green lists at once, for exact permutation p-values at little cost.
 
-    ``tables`` is (keys, histories × vocabulary) of 0/1: row k is key k's green list, flattened. A statistic that
-    is linear in the green list (the green share of a text, the green mass of a model) is then one matrix product
-    over every key: ``tables @ weights``, where ``weights`` counts (or weighs) each (history, token) cell.
+    ``tables`` is (keys, histories × vocabulary) of 0/1 in float64: row k is key k's green list, flattened. A
+    statistic that is linear in the green list (the green share of a text, the green mass of a model) is then one
+    matrix product over every key: ``tables @ weights``, where ``weights`` counts (or weighs) each (history, token)
+    cell.
     """
 
     keys: tuple[int, ...]
@@ -223,8 +224,12 @@ class KeyBank:
         keys = tuple(int(k) for k in keys)
         if not keys:
             raise WatermarkError("a key bank needs at least one key")
-        stacked = np.stack([GreenList.make(vocabulary_size, gamma, k, width).table.ravel() for k in keys])
-        return cls(keys, stacked.astype(np.float32))
+        # float64 from the start: statistics() multiplies by float64 weights, and casting a float32 bank to float64
+        # on every call cost more than the product itself (the result is the same bits either way).
+        stacked = np.empty((len(keys), vocabulary_size ** (width + 1)))
+        for row, k in enumerate(keys):
+            stacked[row] = GreenList.make(vocabulary_size, gamma, k, width).table.ravel()
+        return cls(keys, stacked)
 
     def statistics(self, weights: np.ndarray) -> np.ndarray:
         """Each key's statistic for ``weights`` of shape (histories, vocabulary): Σ green × weight / Σ weight."""
