@@ -273,3 +273,35 @@ def test_figures_take_data_and_an_axes_and_return_it_deterministically():
         plt.close(figure)
     np.testing.assert_array_equal(drawn[0], drawn[1])  # no random jitter
     assert len(drawn[0]) == 6 + 2  # six seeds' points and two means
+
+
+@pytest.mark.parametrize("alpha", [0.0, 0.3, 1.0])
+@pytest.mark.parametrize("t_squared", [True, False])
+def test_distillation_gradient_equals_the_loss_gradient_bit_for_bit(alpha, t_squared):
+    targets = kd.softmax(TEACHER, 4.0)
+    _, expected = kd.distillation_loss(STUDENT, targets, LABELS, 4.0, alpha, t_squared)
+    gradient = kd.distillation_gradient(STUDENT, targets, kd.one_hot(LABELS), 4.0, alpha, t_squared)
+    assert np.array_equal(gradient, expected)
+
+
+def test_train_student_reuses_an_identical_run_and_retrains_on_any_difference(monkeypatch):
+    training.clear_cache()
+    calls = []
+    real_train = training._train
+    monkeypatch.setattr(training, "_train", lambda *args: calls.append(args) or real_train(*args))
+    inputs, labels = RNG.normal(size=(12, 6)), np.arange(12) % 10
+    first = training.train_student(inputs, labels=labels, alpha=1.0, epochs=5)
+    again = training.train_student(inputs.copy(), labels=labels.copy(), alpha=1.0, epochs=5)
+    assert len(calls) == 1 and again is not first
+    assert all(np.array_equal(a, b) for a, b in zip(vars(first).values(), vars(again).values(), strict=True))
+    again.hidden_weights[:] = 0.0  # a caller's change to its copy does not reach the cache
+    assert np.array_equal(training.train_student(inputs, labels=labels, alpha=1.0, epochs=5).hidden_weights,
+                          first.hidden_weights)  # fmt: skip
+    changed = inputs.copy()
+    changed[0, 0] += 1e-12
+    training.train_student(changed, labels=labels, alpha=1.0, epochs=5)
+    training.train_student(inputs, labels=labels, alpha=1.0, epochs=5, seed=1)
+    assert len(calls) == 3
+    training.clear_cache()
+    uncached = training.train_student(inputs, labels=labels, alpha=1.0, epochs=5)
+    assert len(calls) == 4 and np.array_equal(uncached.output_weights, first.output_weights)

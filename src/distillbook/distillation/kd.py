@@ -82,6 +82,29 @@ def distillation_loss(
     return float(loss), gradient
 
 
+def distillation_gradient(
+    student_logits: np.ndarray,
+    soft_targets: np.ndarray | None,
+    label_targets: np.ndarray | None,
+    temperature: float,
+    alpha: float,
+    t_squared: bool = True,
+) -> np.ndarray:
+    """The gradient of :func:`distillation_loss` alone, bit for bit, for a trainer's inner loop.
+
+    Arguments are :func:`distillation_loss`'s, already checked, except that ``label_targets`` are the labels
+    one-hot encoded (:func:`one_hot`); the loss itself (its logarithms) is not computed.
+    """
+    count = student_logits.shape[0]
+    gradient = np.zeros_like(student_logits)
+    if alpha > 0:
+        gradient += alpha * (softmax(student_logits) - label_targets) / count
+    if alpha < 1:
+        scale = temperature**2 if t_squared else 1.0
+        gradient += (1 - alpha) * scale / temperature * (softmax(student_logits, temperature) - soft_targets) / count
+    return gradient
+
+
 def logit_matching_gradient(student_logits: np.ndarray, teacher_logits: np.ndarray) -> np.ndarray:
     """Gradient of Ba and Caruana's logit matching, ``sum((z - v)**2) / (2 * classes)``, with logits centred.
 

@@ -5,11 +5,13 @@ Everything is seeded, so a given call returns the same student bit for bit (with
 
 from __future__ import annotations
 
+import hashlib
+from collections import OrderedDict
 from dataclasses import dataclass
 
 import numpy as np
 
-from distillbook.distillation.kd import NUMBER_OF_CLASSES, distillation_loss
+from distillbook.distillation.kd import NUMBER_OF_CLASSES, distillation_gradient, distillation_loss, one_hot
 
 
 @dataclass
@@ -37,6 +39,23 @@ class Student:
         return sum(a.size for a in (self.hidden_weights, self.hidden_bias, self.output_weights, self.output_bias))
 
 
+CACHE_SIZE = 512  # trained students kept in memory; each is a few kilobytes
+_trained: OrderedDict[tuple, Student] = OrderedDict()
+
+
+def _array_key(array: np.ndarray | None) -> tuple | None:
+    """A hashable stand-in for an array's exact contents: dtype, shape and a digest of its bytes."""
+    if array is None:
+        return None
+    array = np.ascontiguousarray(array)
+    return array.dtype.str, array.shape, hashlib.sha256(array.tobytes()).hexdigest()
+
+
+def clear_cache() -> None:
+    """Forget every student :func:`train_student` has kept."""
+    _trained.clear()
+
+
 def train_student(
     inputs: np.ndarray,
     soft_targets: np.ndarray | None = None,
@@ -55,8 +74,26 @@ def train_student(
     ``soft_targets`` are the teacher's probabilities at ``temperature``; ``alpha`` weights the hard labels.
     With ``alpha=1`` this is ordinary training on labels; with ``alpha=0`` the student never sees a label.
     ``t_squared`` switches the soft term's ``T**2`` factor (on by default, as in the paper).
+
+    Training is deterministic, so a call with the same arrays (compared byte for byte) and settings as one of
+    the last :data:`CACHE_SIZE` calls returns a copy of that student instead of training it again.
     """
     inputs = np.asarray(inputs, dtype=float)
+    settings = (temperature, alpha, hidden_units, epochs, learning_rate, weight_decay, seed, t_squared)
+    key = (_array_key(inputs), _array_key(soft_targets), _array_key(labels), *settings)
+    if key not in _trained:
+        _trained[key] = _train(inputs, soft_targets, labels, *settings)
+        if len(_trained) > CACHE_SIZE:
+            _trained.popitem(last=False)
+    _trained.move_to_end(key)
+    cached = _trained[key]
+    return Student(*(np.copy(array) for array in (cached.hidden_weights, cached.hidden_bias,
+                                                  cached.output_weights, cached.output_bias)))  # fmt: skip
+
+
+def _train(inputs, soft_targets, labels, temperature, alpha, hidden_units, epochs, learning_rate, weight_decay,
+           seed, t_squared) -> Student:  # fmt: skip
+    """:func:`train_student`'s work, without the cache."""
     if inputs.ndim != 2 or len(inputs) == 0:
         raise ValueError(f"inputs must be a non-empty 2-d array, got shape {inputs.shape}")
     if hidden_units < 1 or epochs < 1 or learning_rate <= 0:
@@ -73,11 +110,16 @@ def train_student(
     first_moments = [np.zeros_like(p) for p in parameters]
     second_moments = [np.zeros_like(p) for p in parameters]
     beta1, beta2, epsilon = 0.9, 0.999, 1e-8
+    # The loss is checked once, on the first step's logits; the loop then needs only its gradient.
+    label_targets = None
     for step in range(1, epochs + 1):
         pre_activation = inputs @ parameters[0] + parameters[1]
         hidden = np.maximum(pre_activation, 0.0)
         logits = hidden @ parameters[2] + parameters[3]
-        _, logit_gradient = distillation_loss(logits, soft_targets, labels, temperature, alpha, t_squared)
+        if step == 1:
+            distillation_loss(logits, soft_targets, labels, temperature, alpha, t_squared)
+            label_targets = one_hot(labels, classes) if alpha > 0 else None
+        logit_gradient = distillation_gradient(logits, soft_targets, label_targets, temperature, alpha, t_squared)
         hidden_gradient = (logit_gradient @ parameters[2].T) * (pre_activation > 0)
         gradients = [
             inputs.T @ hidden_gradient + weight_decay * parameters[0],
@@ -85,10 +127,20 @@ def train_student(
             hidden.T @ logit_gradient + weight_decay * parameters[2],
             logit_gradient.sum(axis=0),
         ]
-        for index, gradient in enumerate(gradients):
-            first_moments[index] = beta1 * first_moments[index] + (1 - beta1) * gradient
-            second_moments[index] = beta2 * second_moments[index] + (1 - beta2) * gradient**2
-            corrected_first = first_moments[index] / (1 - beta1**step)
-            corrected_second = second_moments[index] / (1 - beta2**step)
-            parameters[index] -= learning_rate * corrected_first / (np.sqrt(corrected_second) + epsilon)
+        first_correction, second_correction = 1 - beta1**step, 1 - beta2**step
+        for parameter, first, second, gradient in zip(
+            parameters, first_moments, second_moments, gradients, strict=True
+        ):
+            # Adam, in place: m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g**2; p -= lr m^ / (sqrt(v^) + eps).
+            first *= beta1
+            first += (1 - beta1) * gradient
+            second *= beta2
+            second += (1 - beta2) * gradient**2
+            step_size = first / first_correction
+            step_size *= learning_rate
+            denominator = second / second_correction
+            np.sqrt(denominator, out=denominator)
+            denominator += epsilon
+            step_size /= denominator
+            parameter -= step_size
     return Student(*parameters)
