@@ -31,6 +31,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 UV_VERSION = "0.13.8"
+#: Options of `uv pip sync`. Bytecode is compiled at install: where PYTHONDONTWRITEBYTECODE is set (this machine
+#: and its CI set it), Python would otherwise compile pandas, matplotlib, scipy and the Jupyter stack from source in
+#: every new process, about 5 s per notebook kernel and per pytest worker. A change here re-creates the stamp.
+INSTALL_OPTIONS = ("--compile-bytecode",)
 #: The interpreters the lock is compiled for (requires-python in pyproject.toml says the same).
 OLDEST, NEWEST_EXCLUSIVE = (3, 11, 5), (3, 14)
 LOCK_PYTHON = "3.11.5"
@@ -91,7 +95,7 @@ def inputs_hash() -> str:
     relevant = {"project": project.get("project"), "build-system": project.get("build-system")}
     digest = hashlib.sha256((ROOT / "requirements.txt").read_bytes())
     digest.update(json.dumps(relevant, sort_keys=True).encode())
-    digest.update(f"uv {UV_VERSION}; python {sys.version}; {sys.executable}".encode())
+    digest.update(f"uv {UV_VERSION}; python {sys.version}; {sys.executable}; {INSTALL_OPTIONS}".encode())
     return digest.hexdigest()
 
 
@@ -148,7 +152,7 @@ def create(venv: Path) -> None:
     else:
         say(f"the lock or pyproject.toml changed: synchronising {venv.name} ({interpreter}) to requirements.txt")
     say("installing the pinned packages of requirements.txt")
-    run(uv, "pip", "sync", "--python", python, "requirements.txt")
+    run(uv, "pip", "sync", "--python", python, *INSTALL_OPTIONS, "requirements.txt")
     say("installing the book's own package (editable)")
     run(uv, "pip", "install", "--quiet", "--python", python, "--no-deps", "--no-build-isolation", "-e", ".")
     run(uv, "pip", "check", "--python", python)
