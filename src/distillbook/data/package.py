@@ -106,3 +106,11 @@ def resource(name: str, root: Path | None = None) -> dict[str, Any]:
             return descriptor
     known = ", ".join(r.get("name", "?") for r in package["resources"])
     raise DataError([Problem(f"data/{PACKAGE_FILE}", f"has no resource named '{name}' (it has: {known})")])
+
+
+def validation_scope(descriptor: dict[str, Any]) -> set[str]:
+    """Names of the tables validating ``descriptor``'s table reads: itself and those its foreign keys point at."""
+    wanted = {descriptor["name"]}
+    for foreign_key in descriptor.get("schema", {}).get("foreignKeys", []):
+        wanted.add(foreign_key["reference"].get("resource") or descriptor["name"])
+    return wanted

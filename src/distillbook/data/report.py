@@ -13,7 +13,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from distillbook.data.package import PACKAGE_FILE, DataError, Problem
+from distillbook.data.package import PACKAGE_FILE, DataError, Problem, validation_scope
 
 TYPE_MESSAGES = {
     "integer": "is not a whole number",
@@ -164,9 +164,7 @@ def frictionless_problems(
     from frictionless import FrictionlessException, Package
 
     # The package with only this table and the tables its foreign keys point at: nothing else is read.
-    wanted = {descriptor["name"]}
-    for foreign_key in descriptor["schema"].get("foreignKeys", []):
-        wanted.add(foreign_key["reference"].get("resource") or descriptor["name"])
+    wanted = validation_scope(descriptor)
     resources = [
         {key: value for key, value in r.items() if key not in ("bytes", "hash")}
         for r in package["resources"]

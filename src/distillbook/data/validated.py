@@ -31,6 +31,9 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from distillbook.data.integrity import file_hash
+from distillbook.data.package import validation_scope
+
 #: Folder, under the book's ``_build``, holding one empty file per passed table version.
 RECORD_FOLDER = Path("_build") / ".data-validated"
 #: Set to any non-empty value to validate every table with frictionless on every load.
@@ -46,9 +49,7 @@ def _frictionless_version() -> str:
 
 def key(descriptor: dict[str, Any], package: dict[str, Any], data_folder: Path, text: str) -> str:
     """Return the hex digest naming one validation: ``descriptor``'s table with ``text``, and what it depends on."""
-    wanted = {descriptor["name"]}
-    for foreign_key in descriptor.get("schema", {}).get("foreignKeys", []):
-        wanted.add(foreign_key["reference"].get("resource") or descriptor["name"])
+    wanted = validation_scope(descriptor)
     digest = hashlib.sha256()
     digest.update(_frictionless_version().encode())
     digest.update(Path(__file__).with_name("report.py").read_bytes())
@@ -58,7 +59,7 @@ def key(descriptor: dict[str, Any], package: dict[str, Any], data_folder: Path, 
         described = {k: v for k, v in other.items() if k not in ("bytes", "hash")}
         digest.update(json.dumps(described, sort_keys=True).encode())
         path = data_folder / other.get("path", "")
-        digest.update(hashlib.sha256(path.read_bytes()).digest() if path.is_file() else b"<missing>")
+        digest.update(file_hash(path.read_bytes()).encode() if path.is_file() else b"<missing>")
     return digest.hexdigest()
 
 

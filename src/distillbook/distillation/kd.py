@@ -61,14 +61,13 @@ def distillation_loss(
     if student_logits.ndim != 2:
         raise ValueError(f"student_logits must be 2-d (examples, classes), got shape {student_logits.shape}")
     count = student_logits.shape[0]
-    loss, gradient = 0.0, np.zeros_like(student_logits)
+    loss, targets = 0.0, None
     if alpha > 0:
         if labels is None or np.shape(labels) != (count,):
             raise ValueError(f"labels must have shape ({count},) when alpha > 0")
         targets = one_hot(labels, student_logits.shape[1])
         probabilities = softmax(student_logits)
         loss += alpha * -np.sum(targets * np.log(probabilities + 1e-300)) / count
-        gradient += alpha * (probabilities - targets) / count
     if alpha < 1:
         if soft_targets is None or np.shape(soft_targets) != student_logits.shape:
             raise ValueError(f"soft_targets must have shape {student_logits.shape} when alpha < 1")
@@ -78,7 +77,7 @@ def distillation_loss(
         with np.errstate(divide="ignore", invalid="ignore"):
             terms = np.where(soft_targets > 0, soft_targets * np.log(soft_targets / student_soft), 0.0)
         loss += (1 - alpha) * scale * terms.sum() / count
-        gradient += (1 - alpha) * scale / temperature * (student_soft - soft_targets) / count
+    gradient = distillation_gradient(student_logits, soft_targets, targets, temperature, alpha, t_squared)
     return float(loss), gradient
 
 
