@@ -16,6 +16,10 @@ export OMP_NUM_THREADS := 1
 export OPENBLAS_NUM_THREADS := 1
 export MKL_NUM_THREADS := 1
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
+# Python may cache compiled modules (src/ and tests/ __pycache__, ignored by git and by uptodate): where the machine
+# sets PYTHONDONTWRITEBYTECODE, every pytest worker re-rewrote the test modules' assertions and every kernel
+# recompiled distillbook from source (about 2 s per pytest process and 0.3 s per kernel, measured).
+unexport PYTHONDONTWRITEBYTECODE
 # Notebooks are independent: the build pre-executes them and pytest runs them this many at a time (bench/).
 WORKERS ?= 2
 
@@ -61,9 +65,11 @@ build-book: $(STAMP)
 	$(BIN)/python -m booktools.uptodate --record
 	@echo "Book built: open _build/html/index.html"
 
+# --no-loadscope-reorder: xdist would start the files with the most tests first; booktools.testrun's order (heaviest
+# notebooks, then the integration tests, then the unit tests) is what keeps both workers busy to the end.
 test: $(STAMP)
 	@$(OFFLINE_START)
-	$(OFFLINE) $(BIN)/python -m pytest --nbval -n $(WORKERS) --dist loadfile
+	$(OFFLINE) $(BIN)/python -m pytest --nbval -n $(WORKERS) --dist loadfile --no-loadscope-reorder
 	@$(OFFLINE_CHECK)
 
 # Every page of an already-built _build/html (run `make book` first) in headless Chromium driven by Selenium,

@@ -28,6 +28,8 @@ import pytest
 
 from distillbook.paths import repository_root
 
+pytestmark = pytest.mark.integration  # each builds a small book with jupyter-book
+
 ROOT = repository_root()
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 #: The flags of `make book` (Makefile); a build that passes here with them passes there.

@@ -95,6 +95,7 @@ def _build(book_root: Path) -> str:
     return (book_root / "_build" / "html" / "chapters" / "01_reads.html").read_text()
 
 
+@pytest.mark.integration
 def test_rebuild_after_a_data_change_shows_the_new_value(small_book, monkeypatch):
     from jupyter_cache import get_cache
 
@@ -246,6 +247,7 @@ def _nbval(book_root: Path) -> subprocess.CompletedProcess:
     )  # fmt: skip
 
 
+@pytest.mark.integration
 def test_the_build_takes_the_test_runs_executions_only_while_their_inputs_are_unchanged(book_copy, monkeypatch):
     from booktools import testrun
 

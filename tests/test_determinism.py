@@ -17,6 +17,7 @@ import textwrap
 from pathlib import Path
 
 import nbformat
+import pytest
 from nbclient import NotebookClient
 
 from distillbook.paths import repository_root
@@ -37,6 +38,7 @@ def _one_byte_changed(text: str, position: int) -> str:
     return text[:position] + replacement + text[position + 1 :]
 
 
+@pytest.mark.integration
 def test_a_changed_glued_figure_byte_fails_nbval(tmp_path):
     code = textwrap.dedent(
         f"""

@@ -292,6 +292,7 @@ def test_pools_have_the_right_shape_range_and_are_seeded():
         pools.mixed_pool(source, 5, low=0.8, high=0.2)
 
 
+@pytest.mark.integration
 def test_natural_patches_are_grey_8x8_in_the_digits_levels_and_no_digit():
     patches = pools.natural_patch_pool(200, seed=4)
     assert patches.shape == (200, 64) and patches.min() >= 0 and patches.max() <= 1
@@ -315,6 +316,7 @@ def test_held_out_digits_are_disjoint_from_the_teachers_training_images():
     assert np.mean([row in train for row in held_out]) < 0.02
 
 
+@pytest.mark.integration
 def test_query_experiment_is_tidy_deterministic_and_checks_budgets():
     split = digits.load_digit_split()
     teacher = digits.make_teacher(split.train_inputs, split.train_labels, members=1, hidden_layers=(16,))

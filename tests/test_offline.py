@@ -77,6 +77,7 @@ def test_a_guarded_process_is_refused_the_network_but_not_loopback(tmp_path):
     assert len(log.read_text().splitlines()) == 3, "every refused attempt is logged, so make can fail on it"
 
 
+@pytest.mark.integration
 def test_notebook_kernels_inherit_the_guard(tmp_path, monkeypatch):
     for name, value in _guarded_environment(tmp_path / "kernel.log").items():
         monkeypatch.setenv(name, value)

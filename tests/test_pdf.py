@@ -27,9 +27,10 @@ HTML = ROOT / "_build" / "singlehtml" / f"{yaml.safe_load((ROOT / '_toc.yml').re
 #: The page footer booktools.pdf prints on every page; a page with nothing but it is blank.
 FOOTER = re.compile(r"Copying the Teacher · \d+ / \d+")
 
-pytestmark = pytest.mark.skipif(
-    not PDF.is_file() or not HTML.is_file(), reason="the PDF edition is not built (run `make pdf`)"
-)
+pytestmark = [
+    pytest.mark.integration,
+    pytest.mark.skipif(not PDF.is_file() or not HTML.is_file(), reason="the PDF edition is not built (run `make pdf`)"),
+]
 
 
 def _normal(text: str) -> str:

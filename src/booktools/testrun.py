@@ -15,9 +15,10 @@ a notebook from anywhere but its own executor, so this small pytest plugin (load
   as executed only when every item of that record still matches; anything else is executed as before. Each record
   is used once.
 
-The plugin also orders the run: notebooks first, those with the largest execution budget
-(:data:`booktools.buildcache.BUDGET_SECONDS`) first, then the unit tests, so that with ``-n 2 --dist loadfile``
-the longest notebook does not start last and leave one worker idle (each notebook's cells keep their order).
+The plugin also orders the run (:func:`run_order`): notebooks first, those with the largest execution budget
+(:data:`booktools.buildcache.BUDGET_SECONDS`) first, then the integration tests, then the unit tests, so that
+with ``-n 2 --dist loadfile --no-loadscope-reorder`` the longest notebook does not start last and leave one worker
+idle (each notebook's cells keep their order). It also registers the ``integration`` marker.
 
 A build after a test run thus shows outputs that were produced on this machine minutes earlier, from the same
 notebook, data and code, and that nbval has just compared with the committed notebook.
@@ -119,7 +120,24 @@ class _Recorder:
 _RECORDER_KEY = pytest.StashKey[_Recorder]()
 
 
+def run_order(item: pytest.Item) -> tuple[int, int]:
+    """Where ``item`` goes in the run: notebooks by budget (largest first), then integration tests, then the rest.
+
+    Integration tests (``@pytest.mark.integration``: each builds a small book, runs a kernel or a subprocess, a few
+    seconds apiece) start before the unit tests, so that what is left for the end is many short tests that two
+    workers share evenly.
+    """
+    if type(item).__name__ == "IPyNbCell":
+        from booktools import buildcache
+
+        return (0, -buildcache.budget_seconds(Path(str(item.parent.fspath))))
+    return (1, 0) if item.get_closest_marker("integration") else (2, 0)
+
+
 def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "integration: builds a small book, runs a notebook kernel or a subprocess (seconds, not ms)"
+    )
     # Only a strict nbval run proves anything about the outputs; `--nbval-lax` or no nbval records nothing.
     if getattr(config.option, "nbval", False) and not getattr(config.option, "nbval_lax", False):
         from distillbook import paths
@@ -127,16 +145,9 @@ def pytest_configure(config: pytest.Config) -> None:
         config.stash[_RECORDER_KEY] = _Recorder(paths.repository_root())
 
 
-@pytest.hookimpl(trylast=True)  # after pytest-randomly's shuffle, which this keeps among the unit tests
+@pytest.hookimpl(trylast=True)  # after pytest-randomly's shuffle, which this keeps within each group
 def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
-    from booktools import buildcache
-
-    def weight(item: pytest.Item) -> tuple[int, int]:
-        if type(item).__name__ != "IPyNbCell":
-            return (1, 0)
-        return (0, -buildcache.budget_seconds(Path(str(item.parent.fspath))))
-
-    items.sort(key=weight)  # stable: the cells of one notebook, and the unit tests, keep their relative order
+    items.sort(key=run_order)  # stable: the cells of one notebook, and the tests of each group, keep their order
 
 
 @pytest.hookimpl(tryfirst=True)
