@@ -1,14 +1,16 @@
 """The one experiment configuration of chapters 1 and 2: data split, teacher, student, seeds, temperatures.
 
 Chapter 2 copies chapter 1's teacher and uses chapter 1's temperature; both come from here, so neither chapter
-re-declares the other's settings. The temperature is never typed in: :func:`chapter_temperature` recomputes the
-validation choice (deterministic, a few seconds), and both chapters call it.
+re-declares the other's settings. The temperature is never typed in: :func:`chapter_temperature` makes the
+validation choice (deterministic), and both chapters call it. The teacher and the two choices are
+:func:`distillbook.memo.shared`: whichever chapter runs first trains them, the other loads the same result.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from distillbook import memo
 from distillbook.distillation import digits, experiments
 
 SPLIT_SEED = 0
@@ -28,6 +30,7 @@ def split() -> digits.DigitsSplit:
     return digits.load_digit_split(seed=SPLIT_SEED)
 
 
+@memo.shared
 def teacher(data: digits.DigitsSplit) -> digits.Teacher:
     """The chapters' teacher: an ensemble trained on ``data.train_inputs`` only."""
     return digits.make_teacher(
@@ -35,6 +38,7 @@ def teacher(data: digits.DigitsSplit) -> digits.Teacher:
     )
 
 
+@memo.shared
 def chapter_temperature(data: digits.DigitsSplit, teacher_train_logits: np.ndarray):
     """Chapter 1's temperature, chosen once on the validation split; returns (temperature, the sweep's runs).
 
@@ -45,6 +49,7 @@ def chapter_temperature(data: digits.DigitsSplit, teacher_train_logits: np.ndarr
     return experiments.chosen_temperature(data, teacher_train_logits, SELECTION_SIZES, TEMPERATURES, SEEDS)
 
 
+@memo.shared
 def label_weight_decay(data: digits.DigitsSplit):
     """The hard-label students' weight decay, chosen once on the validation split; returns (value, its runs).
 
