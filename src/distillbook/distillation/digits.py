@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-from sklearn.datasets import load_digits
-from sklearn.model_selection import train_test_split
-from sklearn.neural_network import MLPClassifier
+
+if TYPE_CHECKING:
+    from sklearn.neural_network import MLPClassifier
+
+# scikit-learn is imported where it is used: importing it takes about a second, and every pytest worker imports
+# this module while collecting the tests, most of which never train a model.
 
 IMAGE_SIDE = 8  # the digits are 8 x 8 pixels
 
@@ -29,6 +33,9 @@ def load_digit_split(seed: int = 0, test_share: float = 0.3, validation_share: f
 
     The validation split is carved from the non-test images; the teacher never trains on it.
     """
+    from sklearn.datasets import load_digits
+    from sklearn.model_selection import train_test_split
+
     digits = load_digits()
     inputs = digits.data / 16.0
     rest_inputs, test_inputs, rest_labels, test_labels = train_test_split(
@@ -105,6 +112,8 @@ def make_teacher(
 
     With ``shift_pixels`` > 0 each member trains on the images plus their :func:`shifted_copies`.
     """
+    from sklearn.neural_network import MLPClassifier
+
     if members < 1:
         raise ValueError(f"members must be at least 1, got {members}")
     if shift_pixels:

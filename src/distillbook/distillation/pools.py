@@ -6,7 +6,6 @@ Every pool returns an (n, 64) array of 8 x 8 images with pixels in [0, 1], like 
 from __future__ import annotations
 
 import numpy as np
-from sklearn.datasets import load_sample_images
 
 from distillbook.distillation.digits import IMAGE_SIDE
 
@@ -43,6 +42,8 @@ def natural_patch_pool(size: int, seed: int = 0, patch_side: int = 32) -> np.nda
     """
     if size < 1 or patch_side < IMAGE_SIDE or patch_side % IMAGE_SIDE:
         raise ValueError(f"size must be at least 1 and patch_side a multiple of {IMAGE_SIDE}")
+    from sklearn.datasets import load_sample_images  # here: importing scikit-learn takes about a second
+
     photographs = [image.mean(axis=2) for image in load_sample_images().images]
     generator = np.random.default_rng(seed)
     block = patch_side // IMAGE_SIDE

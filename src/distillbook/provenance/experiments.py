@@ -12,7 +12,6 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from distillbook.errors import BookError
 from distillbook.language_model import copier, model
@@ -289,5 +288,7 @@ def false_positive_rates(
     """
     greens = [settings.green_list(vocabulary_size, key=k) for k in range(1_000_000, 1_000_000 + keys)]
     flagged = int(sum(watermark.detect(text, g, skip=prompt_length).p_value < level for g in greens))
+    from scipy import stats  # here: importing scipy.stats takes about half a second
+
     low, high = stats.binomtest(flagged, keys).proportion_ci(0.95)
     return {"deduplicated": flagged / keys, "keys": keys, "low": float(low), "high": float(high)}

@@ -22,7 +22,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
 
 from distillbook.errors import BookError
 
@@ -163,6 +162,8 @@ def detect(
         raise WatermarkError("no tuple left to score after the history filter")
     green_count = int(green.table[history, tuples[:, -1]].sum())
     fraction = green.green_fraction
+    from scipy import stats  # here: importing scipy.stats takes about half a second
+
     p_value = float(stats.binom.sf(green_count - 1, len(tuples), fraction))
     return Detection(len(tuples), green_count, z_score(green_count, len(tuples), fraction), p_value)
 
