@@ -53,8 +53,10 @@ book: $(STAMP)
 		echo "book: no file changed since the last build; _build/html is current"; \
 	else $(MAKE) --no-print-directory build-book; fi
 
+# Both empty the store of results chapters share (distillbook.memo): a run shares them between its notebooks only.
 build-book: $(STAMP)
 	@$(OFFLINE_START)
+	rm -rf _build/.memo
 	$(BIN)/python -m booktools.uptodate --begin $(STAMP)
 	$(OFFLINE) $(BIN)/python -m booktools.buildcache --execute $(WORKERS)
 	$(BIN)/python -m distillbook.appendix  # the data-package zip the appendix links to, in _build/
@@ -69,6 +71,7 @@ build-book: $(STAMP)
 # notebooks, then the integration tests, then the unit tests) is what keeps both workers busy to the end.
 test: $(STAMP)
 	@$(OFFLINE_START)
+	rm -rf _build/.memo
 	$(OFFLINE) $(BIN)/python -m pytest --nbval -n $(WORKERS) --dist loadfile --no-loadscope-reorder
 	@$(OFFLINE_CHECK)
 

@@ -5,8 +5,9 @@ working tree and its _build are never touched:
 
 1. Fresh clone: ``make test && make book`` in the new clone, its environment created from nothing (uv itself is
    installed once per machine; its package cache is whatever this machine has).
-2. Tests without notebooks (``pytest tests``, serial): the unit tests, then the integration tests (marked
-   ``integration``: small books built, kernels and subprocesses run), then ``make test`` with a warm environment.
+2. Tests without notebooks (``pytest tests``, serial): the unit tests alone (not marked ``integration``, the
+   tests that build small books or run kernels and subprocesses), then every test, then ``make test`` with a
+   warm environment.
 3. Each notebook executed alone in a fresh kernel: kernel time (the sum of its cells' times) and wall time with
    the kernel's start, against its budget.
 4. Builds: cold ``make book`` (no _build at all), a no-change rebuild, Sphinx render time (every notebook already
@@ -69,7 +70,12 @@ def say(message: str) -> None:
 def clean_environment() -> dict[str, str]:
     """This process's environment without what would leak into the clone's make (a parent make's variables)."""
     drop = {"MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES", "DISTILLBOOK_ROOT", "VIRTUAL_ENV", "PYTHONPATH"}
-    return {k: v for k, v in os.environ.items() if k not in drop}
+    # What the Makefile sets for its own targets, so that the baselines (serial tests, single notebooks) run as
+    # make test and make book do, also when this script runs outside `make bench`.
+    drop |= {"PYTHONDONTWRITEBYTECODE", "DISTILLBOOK_MEMO"}
+    environment = {k: v for k, v in os.environ.items() if k not in drop}
+    threads = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+    return {**environment, **threads, "PYDEVD_DISABLE_FILE_VALIDATION": "1"}
 
 
 def timed(command: list[str], cwd: Path, environment: dict[str, str]) -> tuple[float, str]:
@@ -128,9 +134,8 @@ def fresh_clone(workdir: Path, make: list[str], environment: dict[str, str]) -> 
 def forget_shared_results(book: Path) -> None:
     """Empty the clone's store of results chapters share (distillbook.memo, _build/.memo).
 
-    Before `make test` and before the notebooks are timed one by one (in the book's order, so the first of
-    chapters 1 and 2 trains their shared teacher and the second loads it): each measurement then does the work a
-    first run does, once, and the two stay comparable.
+    Before each pass of single-notebook timings; make test and make book empty it themselves. Each measurement
+    then trains chapters 1 and 2's shared teacher once, and they stay comparable.
     """
     shutil.rmtree(book / "_build" / ".memo", ignore_errors=True)
 
@@ -141,26 +146,33 @@ def budget_for(book: Path, notebook: Path) -> int:
 
 
 def notebook_times(book: Path, environment: dict[str, str], runs: int) -> dict[str, dict]:
-    """Execute each notebook ``runs`` times alone in a fresh kernel."""
+    """Execute each notebook ``runs`` times alone in a fresh kernel, in the book's order, one pass per run.
+
+    Each pass starts from an empty store of shared results (distillbook.memo), as make test and make book do, so
+    the pass trains chapters 1 and 2's teacher once: chapter 1, first in the book, trains it and chapter 2 loads
+    it (in make test and the build chapter 2 starts first and trains it; the build log gives its time).
+    """
     results = {}
     python = str(book / ".venv" / "bin" / "python")
-    forget_shared_results(book)
-    for notebook in buildcache_module(book).notebooks(book):
-        kernel, wall, memory = [], [], []
-        for _ in range(runs):
+    order = buildcache_module(book).notebooks(book)
+    kernel, wall, memory = ({n.stem: [] for n in order} for _ in range(3))
+    for _ in range(runs):  # one pass over the book per run, each from an empty store of shared results
+        forget_shared_results(book)
+        for notebook in order:
             seconds, output = timed(
                 [python, "-c", KERNEL_SCRIPT, str(notebook), str(notebook.parent)], book, environment
             )
-            kernel.append(float(re.search(r"KERNEL_SECONDS (\S+)", output).group(1)))
-            wall.append(seconds)
-            memory.append(int(re.search(r"KERNEL_PEAK_KIB (\d+)", output).group(1)) / 1024)
+            kernel[notebook.stem].append(float(re.search(r"KERNEL_SECONDS (\S+)", output).group(1)))
+            wall[notebook.stem].append(seconds)
+            memory[notebook.stem].append(int(re.search(r"KERNEL_PEAK_KIB (\d+)", output).group(1)) / 1024)
+            say(f"{notebook.stem}: kernel {kernel[notebook.stem][-1]:.1f} s, wall {seconds:.1f} s")
+    for notebook in order:
         results[notebook.stem] = {
-            "kernel_seconds": summary(kernel),
-            "wall_seconds_with_kernel_start": summary(wall),
-            "peak_memory_mib": max(memory),
+            "kernel_seconds": summary(kernel[notebook.stem]),
+            "wall_seconds_with_kernel_start": summary(wall[notebook.stem]),
+            "peak_memory_mib": max(memory[notebook.stem]),
             "budget_seconds": budget_for(book, notebook),
         }
-        say(f"{notebook.stem}: kernel {statistics.median(kernel):.1f} s, wall {statistics.median(wall):.1f} s")
     return results
 
 
@@ -236,29 +248,29 @@ def build_measurements(book: Path, make: list[str], environment: dict[str, str],
 
 
 def test_measurements(book: Path, make: list[str], environment: dict[str, str], runs: int) -> dict:
-    """The tests alone (serial, no notebooks: unit tests, then integration tests) and `make test`, ``runs`` times.
+    """The tests alone (serial, no notebooks: the unit tests, then all) and `make test`, ``runs`` times each.
 
     `make test` comes straight after the serial runs it is compared with, and the notebooks are timed straight
     after it: on a shared machine the speed drifts over minutes (see :func:`probe_seconds`).
     """
-    whole, units, integration = [], [], []
+    whole, units, every = [], [], []
     python = str(book / ".venv" / "bin" / "python")
     serial = [python, "-m", "pytest", "-q", "-p", "no:randomly", "tests"]
     for _ in range(runs):
         seconds, _ = timed([*serial, "-m", "not integration"], book, environment)
         units.append(seconds)
         say(f"unit tests (serial) {seconds:.1f} s")
-        seconds, _ = timed([*serial, "-m", "integration"], book, environment)
-        integration.append(seconds)
-        say(f"integration tests (serial) {seconds:.1f} s")
-        forget_shared_results(book)
+        seconds, _ = timed(serial, book, environment)
+        every.append(seconds)
+        say(f"all tests (serial, no notebooks) {seconds:.1f} s")
         seconds, _ = timed([*make, "test"], book, environment)
         whole.append(seconds)
         say(f"make test {seconds:.1f} s")
     return {
         "unit_tests_seconds": summary(units),
-        "integration_tests_seconds": summary(integration),
-        "all_tests_seconds": summary([u + i for u, i in zip(units, integration, strict=True)]),
+        # One run of every test, the baseline make test is compared with; integration = all - unit, roughly.
+        "all_tests_seconds": summary(every),
+        "integration_tests_seconds": summary([a - u for a, u in zip(every, units, strict=True)]),
         "make_test_seconds": summary(whole),
     }
 

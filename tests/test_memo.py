@@ -6,6 +6,7 @@ import shutil
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from distillbook import memo, paths
 
@@ -45,22 +46,52 @@ def test_other_arguments_are_computed(tmp_path, monkeypatch):
     assert len(CALLS) == 3
 
 
-def test_turned_off_every_call_computes(tmp_path, monkeypatch):
+@pytest.mark.parametrize("value", ["0", "off", "False", "no"])
+def test_turned_off_every_call_computes(tmp_path, monkeypatch, value):
     _book(tmp_path, monkeypatch)
-    monkeypatch.setenv(memo.ENVIRONMENT_VARIABLE, "0")
+    monkeypatch.setenv(memo.ENVIRONMENT_VARIABLE, value)
     _expensive(np.ones(3), 2.0)
     _expensive(np.ones(3), 2.0)
     assert len(CALLS) == 2 and not (tmp_path / memo.FOLDER).exists()
 
 
-def test_a_data_or_lock_change_gives_a_new_store(tmp_path, monkeypatch):
+def test_an_edit_between_two_calls_in_one_process_is_computed_again(tmp_path, monkeypatch):
+    """The digest is taken at every call: a running kernel never reads a result stored before an edit."""
     root = _book(tmp_path, monkeypatch)
-    before = memo.code_digest(root)
-    (root / "requirements.txt").write_text("numpy==0\n")
-    after_lock = memo.code_digest(root)
+    _expensive(np.ones(3), 2.0)
     package = root / "data" / "datapackage.json"
     package.write_text(package.read_text().replace('"as_of"', '"as_of" ', 1))
-    assert len({before, after_lock, memo.code_digest(root)}) == 3
+    _expensive(np.ones(3), 2.0)
+    monkeypatch.setenv("OMP_NUM_THREADS", "4")
+    _expensive(np.ones(3), 2.0)
+    assert len(CALLS) == 3
+
+
+@pytest.mark.filterwarnings("error")
+def test_a_store_that_cannot_be_written_or_read_means_computing_and_prints_nothing(tmp_path, monkeypatch, capfd):
+    root = _book(tmp_path, monkeypatch)
+    (root / "_build").write_text("a file where the store's folder should be")
+    assert _expensive(np.ones(3), 2.0)[0] == 6.0
+    (root / "_build").unlink()
+    _expensive(np.ones(3), 2.0)
+    stored = memo.result_path(_expensive.__wrapped__, (np.ones(3), 2.0), {}, root)
+    stored.write_bytes(stored.read_bytes()[:20])  # truncated
+    assert _expensive(np.ones(3), 2.0)[0] == 6.0
+    assert len(CALLS) == 3
+    assert capfd.readouterr() == ("", "")
+    assert [p.name for p in stored.parent.iterdir()] == [stored.name]  # no partial file left behind
+
+
+def test_a_data_version_or_thread_change_gives_a_new_store(tmp_path, monkeypatch):
+    root = _book(tmp_path, monkeypatch)
+    before = memo.code_digest(root)
+    package = root / "data" / "datapackage.json"
+    package.write_text(package.read_text().replace('"as_of"', '"as_of" ', 1))
+    after_data = memo.code_digest(root)
+    monkeypatch.setattr(memo, "_version", lambda name: "0.0" if name == "numpy" else "1.0")
+    after_versions = memo.code_digest(root)
+    monkeypatch.setenv("OPENBLAS_NUM_THREADS", "8")
+    assert len({before, after_data, after_versions, memo.code_digest(root)}) == 4
 
 
 def test_the_digest_covers_every_module_of_the_package(tmp_path, monkeypatch):

@@ -11,6 +11,7 @@ from booktools import sphinx_pybtex_plugins
 
 def test_the_registered_backend_is_the_entry_points_and_is_found_without_a_scan(monkeypatch):
     (entry_point,) = entry_points(group="pybtex.backends", name="plaintext")
+    monkeypatch.setattr(pybtex.plugin, "_RUNTIME_PLUGINS", {})  # as in a new process: nothing registered yet
     sphinx_pybtex_plugins.setup(None)
 
     def no_scan(**_):
