@@ -280,8 +280,14 @@ def _execute_one(notebook_path: str, timeout_seconds: int) -> tuple[str, str | N
 
     print(f"buildcache: executing {Path(notebook_path).name}", flush=True)
     notebook = nbformat.read(notebook_path, as_version=4)
+    # shutdown_kernel="immediate": by the time execute returns, every output has arrived; a graceful shutdown only
+    # waited for the kernel's interpreter to finish tearing down pandas, matplotlib and the rest (0.45 s a notebook).
     result = single_nb_execution(
-        notebook, cwd=str(Path(notebook_path).parent), timeout=timeout_seconds, allow_errors=False
+        notebook,
+        cwd=str(Path(notebook_path).parent),
+        timeout=timeout_seconds,
+        allow_errors=False,
+        shutdown_kernel="immediate",
     )
     if result.err is not None:
         return notebook_path, None, result.time, type(result.err).__name__
