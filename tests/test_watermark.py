@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from scipy import stats
 
 from distillbook.provenance import watermark
 from distillbook.provenance.watermark import GreenList, WatermarkError
@@ -31,6 +30,8 @@ def test_z_score_and_p_value_match_a_hand_computed_case():
     detection = watermark.detect(tokens, green)
     expected_green = sum(green.table[a, b] for a, b in [(0, 1), (1, 2), (2, 3), (3, 0)])
     assert (detection.scored, detection.green) == (4, expected_green)
+    from scipy import stats  # here, not at the top: each pytest worker imports every test module
+
     assert detection.p_value == pytest.approx(stats.binom.sf(expected_green - 1, 4, 0.5))
 
 

@@ -16,7 +16,10 @@ Theme templates are overridden in ``_templates/`` instead, and the theme's own s
 
 from __future__ import annotations
 
-from sphinx.application import Sphinx
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # only for annotations: importing Sphinx takes a while, and the tests import this module
+    from sphinx.application import Sphinx
 
 #: (what docutils or MyST-NB writes, what the page gets instead)
 REPLACEMENTS = (
