@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from math import comb
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -32,15 +34,17 @@ def test_crowd_test_gives_one_over_n_choose_d_when_the_copies_lead():
 def test_crowd_test_finds_nothing_when_a_copy_is_inside_the_crowd():
     result = fingerprint.crowd_test(_crowd([0.5, 0.25], [0.2, 0.3]))
     assert not result["all_above"] and np.isnan(result["p_value"])
-    # Under the null (all exchangeable) the copies lead by chance 1 / C(n, d) of the time. 2,000 crowds: the
-    # standard error of the share is 0.0024, so the tolerance is 3.3 of them (4,000 crowds took 3.5 s).
+    # Under the null (all exchangeable) the copies lead by chance 1 / C(n, d) = 1 / 84 of the time. The tolerance,
+    # 0.008, is more than three standard errors of the share over this many crowds (checked, not assumed).
     rng = np.random.default_rng(0)
     crowd = _crowd(np.zeros(3), np.zeros(6))
+    crowds, expected, tolerance = 2000, 1 / comb(9, 3), 0.008
+    assert tolerance > 3 * np.sqrt(expected * (1 - expected) / crowds)
     hits = []
-    for _ in range(2000):
+    for _ in range(crowds):
         crowd["agreement"] = rng.random(9)
         hits.append(fingerprint.crowd_test(crowd)["all_above"])
-    assert np.mean(hits) == pytest.approx(1 / 84, abs=0.008)
+    assert np.mean(hits) == pytest.approx(expected, abs=tolerance)
 
 
 def test_crowd_test_needs_both_kinds():

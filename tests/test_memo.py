@@ -103,3 +103,27 @@ def test_the_digest_covers_every_module_of_the_package(tmp_path, monkeypatch):
     helper = copy / "distillation" / "training.py"
     helper.write_text(helper.read_text() + "\n# an edit\n")
     assert memo.code_digest(paths.repository_root()) != before
+
+
+def test_array_key_follows_contents_dtype_and_shape_not_identity():
+    values = np.arange(6.0)
+    assert memo.array_key(values) == memo.array_key(values.copy())
+    assert memo.array_key(values) != memo.array_key(values.astype(np.float32))
+    assert memo.array_key(values) != memo.array_key(values.reshape(2, 3))
+    changed = values.copy()
+    changed[-1] = np.nextafter(changed[-1], 10.0)  # one bit
+    assert memo.array_key(values) != memo.array_key(changed)
+    assert memo.array_key(None) is None
+
+
+def test_recent_keeps_the_most_recently_used_and_computes_the_rest():
+    recent, computed = memo.Recent(2), []
+
+    def get(key):
+        return recent.get(key, lambda: computed.append(key) or key * 10)
+
+    assert [get(1), get(2), get(1), get(3)] == [10, 20, 10, 30]  # 3 pushes out 2, the least recently used
+    assert get(1) == 10 and get(2) == 20
+    assert computed == [1, 2, 3, 2] and len(recent) == 2
+    recent.clear()
+    assert len(recent) == 0

@@ -17,6 +17,10 @@ version and the machine. A key that differs in any of them is a different file, 
 Storing is an optimisation, never a condition: a result that cannot be written, or a stored file that cannot be
 read, means the function is computed, and nothing is printed (a notebook's output must not depend on it).
 ``DISTILLBOOK_MEMO=0`` (or ``off``, ``false``, ``no``) turns the store off.
+
+Within one kernel, :class:`Recent` keeps the last few results of deterministic work a chapter repeats (a student
+trained on the same arrays, the teacher's answers to the same prompts), keyed with :func:`array_key`:
+``functools.lru_cache`` cannot take numpy arrays as arguments.
 """
 
 from __future__ import annotations
@@ -28,10 +32,11 @@ import os
 import platform
 import sys
 import warnings
-from collections.abc import Callable
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
 from importlib import metadata
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from distillbook import paths
 
@@ -116,3 +121,38 @@ def shared(function: Callable[..., Result]) -> Callable[..., Result]:
         return result
 
     return wrapper
+
+
+def array_key(array: Any) -> tuple | None:
+    """A hashable stand-in for an array's exact contents: dtype, shape and a SHA-256 of its bytes (None stays None)."""
+    if array is None:
+        return None
+    import numpy as np
+
+    array = np.ascontiguousarray(array)
+    return array.dtype.str, array.shape, hashlib.sha256(array.tobytes()).hexdigest()
+
+
+class Recent:
+    """The last ``kept`` results of an in-memory computation, by key, most recently used kept longest."""
+
+    def __init__(self, kept: int):
+        self.kept = kept
+        self._results: OrderedDict[Hashable, Any] = OrderedDict()
+
+    def get(self, key: Hashable, compute: Callable[[], Result]) -> Result:
+        """The result stored under ``key``, or ``compute()``'s, stored (the oldest beyond ``kept`` is dropped)."""
+        if key in self._results:
+            self._results.move_to_end(key)
+            return self._results[key]
+        result = compute()
+        self._results[key] = result
+        while len(self._results) > self.kept:
+            self._results.popitem(last=False)
+        return result
+
+    def clear(self) -> None:
+        self._results.clear()
+
+    def __len__(self) -> int:
+        return len(self._results)

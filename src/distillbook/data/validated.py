@@ -1,9 +1,9 @@
 """A record of tables frictionless has already passed, so each table version is validated once, not in every kernel.
 
-Validating one table with frictionless costs about 2.5 s of CPU in a new process, most of it importing frictionless
-and jsonschema (whose ``rfc3987-syntax`` dependency compiles its grammars on import). Every notebook kernel and test
-process loaded at least one table, so every one of them paid it. Frictionless keeps no such record, hence this
-module.
+Validating one table with frictionless in a new process costs seconds of CPU, most of it importing frictionless
+and jsonschema (more while the lock still held ``rfc3987-syntax``, whose grammars compiled on import). Every
+notebook kernel and test process loaded at least one table, so every one of them paid it. Frictionless keeps no
+such record, hence this module.
 
 After frictionless finds **no** problem in a table, :func:`remember` writes an empty marker file named by a
 :func:`key` over everything that validation read or depended on:

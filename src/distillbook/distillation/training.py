@@ -5,12 +5,11 @@ Everything is seeded, so a given call returns the same student bit for bit (with
 
 from __future__ import annotations
 
-import hashlib
-from collections import OrderedDict
 from dataclasses import dataclass
 
 import numpy as np
 
+from distillbook import memo
 from distillbook.distillation.kd import NUMBER_OF_CLASSES, distillation_gradient, distillation_loss, one_hot
 
 
@@ -40,15 +39,7 @@ class Student:
 
 
 CACHE_SIZE = 512  # trained students kept in memory; each is a few kilobytes
-_trained: OrderedDict[tuple, Student] = OrderedDict()
-
-
-def _array_key(array: np.ndarray | None) -> tuple | None:
-    """A hashable stand-in for an array's exact contents: dtype, shape and a digest of its bytes."""
-    if array is None:
-        return None
-    array = np.ascontiguousarray(array)
-    return array.dtype.str, array.shape, hashlib.sha256(array.tobytes()).hexdigest()
+_trained = memo.Recent(CACHE_SIZE)
 
 
 def clear_cache() -> None:
@@ -80,13 +71,8 @@ def train_student(
     """
     inputs = np.asarray(inputs, dtype=float)
     settings = (temperature, alpha, hidden_units, epochs, learning_rate, weight_decay, seed, t_squared)
-    key = (_array_key(inputs), _array_key(soft_targets), _array_key(labels), *settings)
-    if key not in _trained:
-        _trained[key] = _train(inputs, soft_targets, labels, *settings)
-        if len(_trained) > CACHE_SIZE:
-            _trained.popitem(last=False)
-    _trained.move_to_end(key)
-    cached = _trained[key]
+    key = (memo.array_key(inputs), memo.array_key(soft_targets), memo.array_key(labels), *settings)
+    cached = _trained.get(key, lambda: _train(inputs, soft_targets, labels, *settings))
     return Student(*(np.copy(array) for array in (cached.hidden_weights, cached.hidden_bias,
                                                   cached.output_weights, cached.output_bias)))  # fmt: skip
 

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import hashlib
-from collections import OrderedDict
 from dataclasses import asdict, dataclass
 
 import numpy as np
 import pandas as pd
 
+from distillbook import memo
 from distillbook.language_model import copier, model
 from distillbook.language_model.api import LanguageModelAPI, LMResponse, restrict
 from distillbook.language_model.model import LanguageModelError
@@ -139,7 +138,7 @@ def copy_experiment(
 
 #: How many recent teacher answers :func:`teacher_answers` keeps (each is about 50 MB at the chapter's sizes).
 ANSWERS_KEPT = 4
-_answers: OrderedDict[tuple, LMResponse] = OrderedDict()
+_answers = memo.Recent(ANSWERS_KEPT)
 
 
 def teacher_answers(teacher: model.CharMLP, prompts: np.ndarray, continuation: int, seed: int) -> LMResponse:
@@ -150,18 +149,15 @@ def teacher_answers(teacher: model.CharMLP, prompts: np.ndarray, continuation: i
     answer's arrays are read-only, so no caller can change what another receives.
     """
     prompts = np.ascontiguousarray(prompts, dtype=np.int64)
-    key = (model.weights_digest(teacher), prompts.shape, hashlib.sha256(prompts.tobytes()).hexdigest(),
-           int(continuation), int(seed))  # fmt: skip
-    if key in _answers:
-        _answers.move_to_end(key)
-        return _answers[key]
-    answer = LanguageModelAPI(teacher, "distribution", seed=seed).query(prompts, continuation)
-    for array in (answer.prompts, answer.tokens, answer.distributions):
-        array.flags.writeable = False
-    _answers[key] = answer
-    while len(_answers) > ANSWERS_KEPT:
-        _answers.popitem(last=False)
-    return answer
+
+    def compute() -> LMResponse:
+        answer = LanguageModelAPI(teacher, "distribution", seed=seed).query(prompts, continuation)
+        for array in (answer.prompts, answer.tokens, answer.distributions):
+            array.flags.writeable = False
+        return answer
+
+    key = (model.weights_digest(teacher), memo.array_key(prompts), int(continuation), int(seed))
+    return _answers.get(key, compute)
 
 
 def on_validation(results: pd.DataFrame) -> pd.DataFrame:

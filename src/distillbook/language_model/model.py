@@ -14,12 +14,12 @@ from __future__ import annotations
 import hashlib
 import io
 import zipfile
-from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
+from distillbook import memo
 from distillbook.errors import BookError
 
 LOG2 = np.log(2.0)
@@ -255,7 +255,7 @@ def weights_digest(model: CharMLP) -> str:
 
 #: How many recent (model, contexts) logits :func:`remembered_logits` keeps.
 LOGITS_KEPT = 2
-_logits: OrderedDict[tuple, np.ndarray] = OrderedDict()
+_logits = memo.Recent(LOGITS_KEPT)
 
 
 def remembered_logits(model: CharMLP, contexts: np.ndarray) -> np.ndarray:
@@ -263,17 +263,13 @@ def remembered_logits(model: CharMLP, contexts: np.ndarray) -> np.ndarray:
 
     For callers that ask the same model about the same contexts repeatedly (one call per setting compared).
     """
-    contexts = np.ascontiguousarray(contexts)
-    key = (weights_digest(model), contexts.dtype.str, contexts.shape, hashlib.sha256(contexts.tobytes()).hexdigest())
-    if key in _logits:
-        _logits.move_to_end(key)
-        return _logits[key]
-    logits = model.logits(contexts)
-    logits.flags.writeable = False
-    _logits[key] = logits
-    while len(_logits) > LOGITS_KEPT:
-        _logits.popitem(last=False)
-    return logits
+
+    def compute() -> np.ndarray:
+        logits = model.logits(contexts)
+        logits.flags.writeable = False
+        return logits
+
+    return _logits.get((weights_digest(model), memo.array_key(contexts)), compute)
 
 
 def save(model: CharMLP, path: Path) -> None:
